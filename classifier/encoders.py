@@ -71,7 +71,8 @@ class SentenceTransformerEncoder:
         self.spec = f"sentence-transformers:{target}"
         self.batch_size = batch_size
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.dim = self._model.get_sentence_embedding_dimension()
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = dim()
 
     def encode(self, texts):
         if not texts:

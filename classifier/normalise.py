@@ -18,6 +18,9 @@ import emoji
 from .language import detect_language
 from .shouting import is_shouting
 
+# EMOJI_DATA carries English names only until a language is loaded.
+emoji.config.load_language(["fr", "ar"])
+
 _INVISIBLE = frozenset(
     "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200e\u200f"
     "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069"
@@ -86,9 +89,8 @@ class _Tracked:
             offsets.extend(self.offsets[pos:m.start()])
             new = replace(m)
             span = self.offsets[m.start():m.end()]
-            for i, ch in enumerate(new):
-                chars.append(ch)
-                offsets.append(span[min(i, len(span) - 1)])
+            chars.extend(new)
+            offsets.extend(_align(m.group(0), new, span))
             pos = m.end()
         chars.extend(self.chars[pos:])
         offsets.extend(self.offsets[pos:])
@@ -101,6 +103,25 @@ class _Tracked:
                 chars.append(out)
                 offsets.append(off)
         return _Tracked(chars, offsets)
+
+
+def _align(old, new, span):
+    """Offsets for `new`, which replaces `old` (whose characters sit at `span`).
+
+    Same length: one to one (leetspeak). Deletions (b.a.c.t -> bact): each kept
+    character keeps its own offset. Anything else points at the start.
+    """
+    if len(new) == len(old):
+        return list(span)
+    out, j = [], 0
+    for ch in new:
+        while j < len(old) and old[j] != ch:
+            j += 1
+        if j == len(old):
+            return [span[min(i, len(span) - 1)] for i in range(len(new))]
+        out.append(span[j])
+        j += 1
+    return out
 
 
 def _clean_char(ch):
