@@ -2,8 +2,10 @@
 
 Shapes: `transform` takes n normalised comments, their (n, d) embeddings and
 their cue lists, and returns a sparse (n, d + n_char + n_categories) float32
-matrix. Blocks are weighted so that each carries comparable norm into a
-linear head (embeddings and TF-IDF rows both have unit length).
+matrix. Blocks are weighted before a linear head (embeddings and TF-IDF rows both
+have unit length); char n-grams weigh double because cross-validation on the
+training part favoured it for dehumanisation and stance (spelling tricks and
+partisan vocabulary are character-level cues).
 """
 
 import numpy as np
@@ -14,8 +16,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 class CommentFeatures:
     """Fit on training texts; transform (normalised, embeddings, cues) into one matrix."""
 
-    def __init__(self, lexicon, char_ngrams=(2, 5), max_char_features=30000,
-                 embedding_weight=1.0, char_weight=1.0, lexicon_weight=0.5):
+    def __init__(self, lexicon, char_ngrams=(2, 6), max_char_features=30000,
+                 embedding_weight=1.0, char_weight=2.0, lexicon_weight=0.5):
         self.lexicon = lexicon
         self.char_ngrams = char_ngrams
         self.max_char_features = max_char_features

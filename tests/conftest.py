@@ -1,12 +1,10 @@
 """Shared fixtures: one model trained once per test session on the product's corpus."""
 
-import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
 
 
 @pytest.fixture(scope="session")
@@ -31,12 +29,3 @@ def moderator(settings):
 
     return Moderator.load(settings)
 
-
-def seed_comments(path):
-    """The reader comments under an L'Orient-Le Jour article as saved in shared/seeds/.
-
-    Each comment is a line starting with a bullet after the "Tous les commentaires" heading.
-    """
-    text = path.read_text(encoding="utf-8")
-    _, _, tail = text.partition("Tous les commentaires")
-    return [m.group(1).strip() for m in re.finditer(r"^\s*\u2022\s+(.+)$", tail, flags=re.M)]

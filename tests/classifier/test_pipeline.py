@@ -1,9 +1,7 @@
 import pytest
 
 from classifier.pipeline import DEFAULT_PHASES, Moderator
-from tests.conftest import SEEDS, seed_comments
-
-SEED_FILE = SEEDS / "001_ab6d8ac031c8a1be.txt"
+from scripts.seed_demo import SEED_FILE, seed_comments
 # Section 5 of the label contract: decisions for the five real comments, in page order.
 SEED_DECISIONS = ["approve", "reject", "review", "approve", "reject"]
 
@@ -11,7 +9,7 @@ SEED_DECISIONS = ["approve", "reject", "review", "approve", "reject"]
 @pytest.mark.skipif(not SEED_FILE.exists(), reason="../shared/seeds/ is absent: the seed comments are readers' "
                     "text and are not copied into the product (CI always has them)")
 def test_seed_comments_get_the_contract_decisions(moderator):
-    comments = seed_comments(SEED_FILE)
+    comments = seed_comments()
     assert len(comments) == 5
     results = moderator.moderate_many([{"id": i, "text": t, "topic": "syria-aleppo-2016"}
                                        for i, t in enumerate(comments)])
