@@ -81,3 +81,12 @@ def test_contract_problems_are_collected_with_locations(tmp_path):
     path.write_text(json.dumps({"text": "x", "lang": "fr"}) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match=r"wrong.jsonl:1: missing field"):
         load_records([path])
+
+
+def test_data_card_counts_are_up_to_date():
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, str(ROOT / "scripts" / "data_card.py"), "--check"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stdout + out.stderr
