@@ -18,6 +18,15 @@ def _path(environ, name, default):
     return Path(value).expanduser() if value else default
 
 
+def _int(environ, name, default, low=1):
+    value = environ.get(name)
+    if value is None or value == "":
+        return default
+    if not value.isdigit() or int(value) < low:
+        raise ValueError(f"{name} must be a whole number >= {low}, not {value!r}")
+    return int(value)
+
+
 def _list(environ, name):
     return tuple(v.strip() for v in environ.get(name, "").split(",") if v.strip())
 
@@ -37,14 +46,19 @@ class Settings:
     perspective_api_keys: tuple = field(default_factory=tuple)
     cms_callback_url: str = ""
     cms_callback_secret: str = ""
+    journal_dir: Path = PROJECT_ROOT / "var" / "journal"
+    max_body_bytes: int = 2_000_000
+    max_text_chars: int = 20_000
+    max_batch: int = 500
+    log_level: str = "INFO"
 
     @classmethod
     def from_env(cls, environ=None):
         env = os.environ if environ is None else environ
         base = cls()
-        port = env.get("PORT", str(base.port))
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"PORT must be a number between 1 and 65535, not {port!r}")
+        port = _int(env, "PORT", base.port)
+        if port > 65535:
+            raise ValueError(f"PORT must be a number between 1 and 65535, not {port}")
         return cls(
             model_dir=_path(env, "MODEL_DIR", base.model_dir),
             encoder=env.get("ENCODER", base.encoder),
@@ -52,11 +66,37 @@ class Settings:
             training_data=_path(env, "TRAINING_DATA", base.training_data),
             moderator_decisions=_path(env, "MODERATOR_DECISIONS", base.moderator_decisions),
             host=env.get("HOST", base.host),
-            port=int(port),
+            port=port,
             database_url=env.get("DATABASE_URL", base.database_url),
             moderation_api_keys=_list(env, "MODERATION_API_KEYS"),
             coral_signing_secrets=_list(env, "CORAL_SIGNING_SECRETS"),
             perspective_api_keys=_list(env, "PERSPECTIVE_API_KEYS"),
             cms_callback_url=env.get("CMS_CALLBACK_URL", ""),
             cms_callback_secret=env.get("CMS_CALLBACK_SECRET", ""),
+            journal_dir=_path(env, "JOURNAL_DIR", base.journal_dir),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", base.max_body_bytes),
+            max_text_chars=_int(env, "MAX_TEXT_CHARS", base.max_text_chars),
+            max_batch=_int(env, "MAX_BATCH", base.max_batch),
+            log_level=env.get("LOG_LEVEL", base.log_level).upper(),
         )
+
+    def redacted(self):
+        """The settings with secrets masked, for logs and the start-up banner."""
+        masked = {"moderation_api_keys", "coral_signing_secrets", "perspective_api_keys", "cms_callback_secret"}
+        out = {}
+        for name in self.__dataclass_fields__:
+            value = getattr(self, name)
+            if name in masked:
+                value = f"<{len(value) if isinstance(value, tuple) else int(bool(value))} set>"
+            elif name == "database_url":
+                value = _redact_url(value)
+            out[name] = str(value)
+        return out
+
+
+def _redact_url(url):
+    scheme, sep, rest = url.partition("://")
+    creds, at, host = rest.rpartition("@")
+    if not at or ":" not in creds:
+        return url
+    return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"

@@ -1,0 +1,38 @@
+"""gunicorn settings from the environment: HOST, PORT, WEB_CONCURRENCY, WEB_THREADS."""
+
+import os
+import shutil
+from pathlib import Path
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+worker_class = "gthread"
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+# The request line and headers are bounded; bodies are bounded by MAX_BODY_BYTES in the app.
+limit_request_line = 8190
+limit_request_field_size = 8190
+accesslog = None  # the app logs each request as JSON
+errorlog = "-"
+
+_metrics_dir = Path(os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
+                                          str(Path(__file__).resolve().parent.parent / "var" / "prometheus")))
+
+
+def on_starting(server):
+    from classifier.config import Settings
+    from webhook.logs import configure
+    from webhook.migrate import upgrade
+
+    configure(os.environ.get("LOG_LEVEL", "INFO"))
+    shutil.rmtree(_metrics_dir, ignore_errors=True)
+    _metrics_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(Settings.from_env().database_url)
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

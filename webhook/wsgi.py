@@ -1,0 +1,16 @@
+"""WSGI entry point for gunicorn: `gunicorn -c webhook/gunicorn.conf.py webhook.wsgi:app`.
+
+Migrations run once in gunicorn's master (gunicorn.conf.py), not in each worker.
+"""
+
+from classifier.config import Settings
+
+from . import StartupError, create_app
+from .logs import configure
+
+settings = Settings.from_env()
+configure(settings.log_level)
+try:
+    app = create_app(settings, migrate=False)
+except StartupError as exc:
+    raise SystemExit(str(exc)) from None
