@@ -31,7 +31,7 @@ ATTRIBUTES = {
     "DEHUMANISING": lambda f: f["dehumanising"]["score"],
     "SHOUTING": lambda f: f["shouting"]["score"],
 }
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")
+_SENTENCE = re.compile(r"[^\s.!?][^.!?\n]*[.!?]*")
 
 
 def _error(message, field=None):
