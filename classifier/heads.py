@@ -6,17 +6,18 @@ probabilities: shape (n, n_labels), columns in `classes_` order.
 """
 
 import numpy as np
+from joblib import Parallel, delayed
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
 from sklearn.neural_network import MLPClassifier
 
 
 def make_estimator(head="logreg", C=4.0, seed=13):
     """The base estimator for one binary or multiclass head."""
     if head == "logreg":
-        return LogisticRegression(C=C, class_weight="balanced", max_iter=3000, solver="liblinear")
+        return LogisticRegression(C=C, class_weight="balanced", max_iter=3000)
     if head == "mlp":
         return MLPClassifier(hidden_layer_sizes=(128,), alpha=1e-3, early_stopping=True,
                              max_iter=300, random_state=seed)
@@ -24,55 +25,58 @@ def make_estimator(head="logreg", C=4.0, seed=13):
 
 
 class FlagHeads(BaseEstimator):
-    """One sigmoid-calibrated binary classifier per flag.
+    """One calibrated binary classifier per flag.
+
+    Each flag's base estimator is fitted on all the data; its scores are
+    calibrated by Platt scaling (a one-feature logistic regression) fitted on
+    out-of-fold scores from `cv` folds. Those out-of-fold probabilities are kept
+    in `oof_proba_` (n, n_flags) so thresholds are chosen on data the heads did
+    not see, without fitting anything twice.
 
     flags: names of the columns of Y and of predict_proba's output.
     head: "logreg" or "mlp"; C: inverse regularisation of logreg.
-    cv: folds used to fit each flag's calibration.
     """
 
-    def __init__(self, flags, head="logreg", C=4.0, cv=5, seed=13):
+    def __init__(self, flags, head="logreg", C=4.0, cv=5, seed=13, n_jobs=2):
         self.flags = flags
         self.head = head
         self.C = C
         self.cv = cv
         self.seed = seed
-
-    def _one(self):
-        return CalibratedClassifierCV(make_estimator(self.head, self.C, self.seed),
-                                      method="sigmoid", cv=self.cv, ensemble=False)
+        self.n_jobs = n_jobs
 
     def fit(self, X, Y):
-        """X: (n, n_features); Y: (n, n_flags) of 0/1."""
+        """X: (n, n_features); Y: (n, n_flags) of 0/1. Flags are fitted in parallel on `n_jobs` processes."""
         Y = np.asarray(Y)
-        self.models_ = []
-        for j, _flag in enumerate(self.flags):
-            self.models_.append(self._one().fit(X, Y[:, j]))
+        fitted = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_flag)(make_estimator(self.head, self.C, self.seed), X, Y[:, j], self.cv, self.seed)
+            for j in range(len(self.flags)))
+        self.models_ = [m for m, _, _ in fitted]
+        self.calibrators_ = [c for _, c, _ in fitted]
+        self.oof_proba_ = np.column_stack([p for _, _, p in fitted]) if fitted else np.zeros(Y.shape)
         self.linear_ = self._linear_form()
         return self
 
     def _linear_form(self):
-        """(W, b, a, c) such that proba = expit(-(a * (X @ W + b) + c)), or None.
+        """(W, b, a, c) such that proba = expit(a * (X @ W + b) + c), or None.
 
-        For logistic heads this is the same computation as scikit-learn's
-        predict_proba in one sparse product for all flags, without the
-        per-call input validation that costs more than the arithmetic for a
-        single comment (a test checks both give the same numbers).
+        For logistic heads this is the same computation as predict_proba_sklearn
+        in one sparse product for all flags, without the per-call input
+        validation that costs more than the arithmetic for a single comment (a
+        test checks both give the same numbers).
         """
         if self.head != "logreg":
             return None
-        parts = [m.calibrated_classifiers_[0] for m in self.models_]
-        if not all(len(p.calibrators) == 1 and hasattr(p.calibrators[0], "a_") for p in parts):
-            return None
-        W = np.column_stack([p.estimator.coef_.ravel() for p in parts]).astype(np.float64)
-        b = np.array([p.estimator.intercept_[0] for p in parts])
-        a = np.array([p.calibrators[0].a_ for p in parts])
-        c = np.array([p.calibrators[0].b_ for p in parts])
+        W = np.column_stack([m.coef_.ravel() for m in self.models_]).astype(np.float64)
+        b = np.array([m.intercept_[0] for m in self.models_])
+        a = np.array([c.coef_[0, 0] for c in self.calibrators_])
+        c = np.array([c.intercept_[0] for c in self.calibrators_])
         return W, b, a, c
 
     def predict_proba_sklearn(self, X):
         """predict_proba through each scikit-learn estimator (reference path)."""
-        return np.column_stack([m.predict_proba(X)[:, 1] for m in self.models_])
+        return np.column_stack([cal.predict_proba(_score(m, X)[:, None])[:, 1]
+                                for m, cal in zip(self.models_, self.calibrators_)])
 
     def predict_proba(self, X):
         """(n, n_flags) probabilities that each flag is true."""
@@ -80,7 +84,24 @@ class FlagHeads(BaseEstimator):
         if linear is None:
             return self.predict_proba_sklearn(X)
         W, b, a, c = linear
-        return expit(-(a * (np.asarray(X @ W) + b) + c))
+        return expit(a * (np.asarray(X @ W) + b) + c)
+
+
+def _fit_flag(base, X, y, cv, seed):
+    """(estimator fitted on all rows, Platt calibrator, out-of-fold calibrated probabilities) for one flag."""
+    oof = np.zeros(len(y))
+    for train, test in StratifiedKFold(n_splits=cv, shuffle=True, random_state=seed).split(X, y):
+        oof[test] = _score(clone(base).fit(X[train], y[train]), X[test])
+    calibrator = LogisticRegression(C=1e4).fit(oof[:, None], y)
+    return clone(base).fit(X, y), calibrator, calibrator.predict_proba(oof[:, None])[:, 1]
+
+
+def _score(estimator, X):
+    """A real-valued score: the decision function, or the logit of the probability for the MLP."""
+    if hasattr(estimator, "decision_function"):
+        return estimator.decision_function(X)
+    p = np.clip(estimator.predict_proba(X)[:, 1], 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
 
 
 class StanceHead(ClassifierMixin, BaseEstimator):
@@ -92,11 +113,7 @@ class StanceHead(ClassifierMixin, BaseEstimator):
         self.seed = seed
 
     def fit(self, X, y):
-        est = make_estimator(self.head, self.C, self.seed)
-        if self.head == "logreg":
-            # Stance has three or more classes: lbfgs fits them jointly.
-            est = clone(est).set_params(solver="lbfgs")
-        self.model_ = est.fit(X, y)
+        self.model_ = make_estimator(self.head, self.C, self.seed).fit(X, y)
         self.classes_ = self.model_.classes_
         return self
 

@@ -27,9 +27,12 @@ _ARABIZI_WORDS = frozenset(
 def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    ident = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    ident.set_languages(list(LANGUAGES))
-    return ident
+    full = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    keep = [full.nb_classes.index(lang) for lang in LANGUAGES]
+    # Rebuilt with only our three languages: the full 97-language table would
+    # stay in every web worker's memory for nothing.
+    return LanguageIdentifier(full.nb_ptc[:, keep].copy(), full.nb_pc[keep].copy(), list(LANGUAGES),
+                              full.tk_nextmove, full.tk_output, norm_probs=True, tk_row=full.tk_row)
 
 
 def looks_arabizi(text):

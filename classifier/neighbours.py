@@ -8,12 +8,12 @@ from .labels import BEHAVIOUR_FLAGS
 class NearestExamples:
     """Cosine nearest neighbours among labelled comments.
 
-    embeddings: (n, d) unit-length vectors (stored as float16 to keep the model small);
+    embeddings: (n, d) unit-length vectors (float32: queries are one matrix product);
     records: the n labelled comments they come from.
     """
 
     def __init__(self, embeddings, records):
-        self.embeddings = np.asarray(embeddings, dtype=np.float16)
+        self.embeddings = np.ascontiguousarray(embeddings, dtype=np.float32)
         self.examples = [
             {"text": r["text"], "topic": r["topic"], "stance": r["stance"],
              "flags": [f for f in BEHAVIOUR_FLAGS if r[f]]}
@@ -24,7 +24,7 @@ class NearestExamples:
         """For each of the m rows of `embeddings` (m, d): its k nearest examples with their similarity."""
         if not len(self.examples) or k <= 0:
             return [[] for _ in range(len(embeddings))]
-        sims = np.asarray(embeddings, dtype=np.float32) @ self.embeddings.T.astype(np.float32)
+        sims = np.asarray(embeddings, dtype=np.float32) @ self.embeddings.T
         k = min(k, sims.shape[1])
         top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
         out = []

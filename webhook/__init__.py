@@ -22,7 +22,6 @@ from . import api, coral, errors, health, perspective
 from .auth import KeyRing
 from .journal import Journal, Replayer
 from .metrics import Metrics
-from .migrate import upgrade
 from .openapi import document
 from .service import ModerationService
 from .store import Store
@@ -46,6 +45,8 @@ def create_app(settings=None, moderator=None, migrate=True, background=True):
     settings = settings or Settings.from_env()
     moderator = moderator or load_moderator(settings)
     if migrate:
+        from .migrate import upgrade  # alembic stays out of web workers, where the master migrated
+
         upgrade(settings.database_url)
     app = Flask(__name__)
     app.config.update(SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)

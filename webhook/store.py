@@ -137,6 +137,20 @@ class Store:
                 query = query.where(getattr(ModeratedComment, name) == value)
             return session.scalar(query)
 
+    def count_prefix(self, prefix):
+        """Stored decisions whose comment id starts with `prefix` (load tests tag their comments)."""
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).select_from(ModeratedComment)
+                                  .where(ModeratedComment.comment_id.startswith(prefix, autoescape=True)))
+
+    def count_duplicates(self):
+        """Comment texts stored more than once for the same client and id (should always be 0)."""
+        with Session(self.engine) as session:
+            dup = (select(ModeratedComment.client, ModeratedComment.comment_id, ModeratedComment.text_sha256)
+                   .group_by(ModeratedComment.client, ModeratedComment.comment_id, ModeratedComment.text_sha256)
+                   .having(func.count() > 1))
+            return session.scalar(select(func.count()).select_from(dup.subquery()))
+
     def queue(self, limit=50):
         """Comments held for review, oldest first."""
         with Session(self.engine) as session:

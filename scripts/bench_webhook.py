@@ -1,0 +1,189 @@
+"""`make bench-webhook`: a bounded load on the webhook through gunicorn on loopback.
+
+Starts gunicorn on a fresh SQLite store, warms it, then runs CLIENTS concurrent
+clients for SECONDS seconds. Each client sends one single-comment request, waits
+for the answer, and paces itself to one request every INTERVAL seconds (a CMS
+posts comments as readers write them; it does not hammer). Prints latency
+p50/p99, throughput, errors, worker RSS, and checks that the store holds exactly
+one decision per comment sent. A last short phase without pacing measures the
+saturation throughput used in the capacity arithmetic.
+
+Environment: BENCH_SECONDS (60), BENCH_CLIENTS (32), BENCH_INTERVAL (0.5),
+WEB_CONCURRENCY (2). Loopback only; it stops by itself.
+"""
+
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from classifier.data import corpus_files, read_jsonl  # noqa: E402
+from webhook.store import Store  # noqa: E402
+
+SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
+INTERVAL = float(os.environ.get("BENCH_INTERVAL", "0.5"))
+SATURATION_SECONDS = float(os.environ.get("BENCH_SATURATION_SECONDS", "15"))
+API_KEY = "bench-key"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        return None
+    return None
+
+
+def children(pid):
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))] if values else float("nan")
+
+
+def run_clients(base, texts, seconds, interval, prefix):
+    latencies, errors, sent = [], [], []
+    lock = threading.Lock()
+    stop_at = time.time() + seconds
+
+    def client(n):
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {API_KEY}"
+        i = 0
+        next_at = time.time() + (n / CLIENTS) * interval
+        while time.time() < stop_at:
+            if interval:
+                time.sleep(max(0.0, next_at - time.time()))
+                next_at += interval
+            comment_id = f"{prefix}-{n}-{i}"
+            text = texts[(n * 7919 + i) % len(texts)]
+            start = time.perf_counter()
+            try:
+                r = session.post(base + "/v1/moderate", json={"id": comment_id, "text": text}, timeout=10)
+                ok = r.status_code == 200 and r.json().get("decision") in ("approve", "review", "reject")
+                err = None if ok else f"HTTP {r.status_code}"
+            except requests.RequestException as exc:
+                err = type(exc).__name__
+            ms = (time.perf_counter() - start) * 1000
+            with lock:
+                sent.append(comment_id)
+                (errors.append(err) if err else latencies.append(ms))
+            i += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, errors, sent, time.perf_counter() - started
+
+
+def main():
+    work = ROOT / "var" / "bench-webhook"
+    if work.exists():
+        for p in sorted(work.rglob("*"), reverse=True):
+            p.unlink() if p.is_file() else p.rmdir()
+    work.mkdir(parents=True, exist_ok=True)
+    db_url = f"sqlite:///{work / 'bench.db'}"
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=db_url, JOURNAL_DIR=str(work / "journal"), PORT=str(port),
+               MODERATION_API_KEYS=API_KEY, PROMETHEUS_MULTIPROC_DIR=str(work / "prom"), LOG_LEVEL="WARNING")
+    env.setdefault("WEB_CONCURRENCY", "2")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "webhook/gunicorn.conf.py",
+                               "webhook.wsgi:app"], cwd=ROOT, env=env,
+                              stdout=open(work / "server.log", "w"), stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if requests.get(base + "/readyz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.3)
+        else:
+            raise SystemExit("gunicorn did not start; see var/bench-webhook/server.log")
+        texts = [rec["text"] for path in corpus_files(ROOT / "training_data") for _, rec in read_jsonl(path)]
+        run_clients(base, texts, 5, INTERVAL, "warm")  # warm-up: lazy loads in every worker
+
+        rss_samples = []
+        sampling = threading.Event()
+
+        def sample():
+            while not sampling.wait(2):
+                rss_samples.append([rss_mb(p) for p in children(server.pid)])
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        latencies, errors, sent, elapsed = run_clients(base, texts, SECONDS, INTERVAL, "load")
+        sampling.set()
+        sampler.join()
+        sat_lat, sat_err, sat_sent, sat_elapsed = run_clients(base, texts, SATURATION_SECONDS, 0, "sat")
+        time.sleep(1)
+        store = Store(db_url)
+        stored_load = store.count_prefix("load-")
+        worker_rss = [max((s[i] for s in rss_samples if i < len(s) and s[i]), default=0)
+                      for i in range(max((len(s) for s in rss_samples), default=0))]
+        report = {
+            "clients": CLIENTS, "seconds": round(elapsed, 1), "interval_s": INTERVAL,
+            "workers": int(env["WEB_CONCURRENCY"]),
+            "requests": len(sent), "errors": len(errors), "error_kinds": sorted(set(errors)),
+            "throughput_rps": round(len(latencies) / elapsed, 1),
+            "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
+            "p99_ms": round(percentile(latencies, 99), 2),
+            "stored_decisions": stored_load, "sent_comments": len(set(sent)),
+            "exactly_one_each": stored_load == len(set(sent)) and store.count_duplicates() == 0,
+            "worker_rss_mb_max": [round(x, 1) for x in worker_rss],
+            "saturation": {"clients": CLIENTS, "seconds": round(sat_elapsed, 1), "requests": len(sat_sent),
+                           "errors": len(sat_err), "throughput_rps": round(len(sat_lat) / sat_elapsed, 1),
+                           "p50_ms": round(statistics.median(sat_lat), 2) if sat_lat else None,
+                           "p99_ms": round(percentile(sat_lat, 99), 2)},
+        }
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    print(json.dumps(report, indent=2))
+    print(f"\n{CLIENTS} clients for {report['seconds']} s: p50 {report['p50_ms']} ms, p99 {report['p99_ms']} ms "
+          f"(bars: 20 / 100), {report['errors']} errors, {report['throughput_rps']} req/s")
+    print(f"stored {report['stored_decisions']} decisions for {report['sent_comments']} comments sent: "
+          f"{'exactly one each' if report['exactly_one_each'] else 'MISMATCH'}")
+    print(f"worker RSS max: {report['worker_rss_mb_max']} MB (bar: <= 400)")
+    print(f"saturation ({CLIENTS} clients, no pacing): {report['saturation']['throughput_rps']} req/s, "
+          f"p50 {report['saturation']['p50_ms']} ms")
+    (work / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    return 0 if report["errors"] == 0 and report["exactly_one_each"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
