@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MODEL_DIR ?= var/model
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test model bench install clean-model
+.PHONY: run test model demo bench bench-webhook install migrate clean-model
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,17 +18,29 @@ install: $(STAMP)
 $(MODEL_DIR)/model.joblib: $(STAMP)
 	MODEL_DIR=$(MODEL_DIR) $(PY) -m classifier train
 
-# Train the default model when it is missing (delete var/model to retrain).
+# Train the default model when it is missing (`make clean-model model` retrains).
 model: $(MODEL_DIR)/model.joblib
 
+# The webhook on $$HOST:$$PORT (127.0.0.1:8000) with the embedded SQLite store;
+# gunicorn's master runs the migrations (webhook/gunicorn.conf.py).
 run: model
-	$(PY) scripts/seed_demo.py
+	MODEL_DIR=$(MODEL_DIR) $(PY) -m gunicorn -c webhook/gunicorn.conf.py webhook.wsgi:app
+
+migrate: $(STAMP)
+	$(PY) -m webhook.migrate
+
+# Moderate the five seed comments from ../shared/seeds and print the decisions.
+demo: model
+	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/seed_demo.py
 
 test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: model
-	$(PY) scripts/bench_classifier.py
+	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_classifier.py
+
+bench-webhook: model
+	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_webhook.py
 
 clean-model:
 	rm -rf $(MODEL_DIR)
