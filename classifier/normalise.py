@@ -12,6 +12,7 @@
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import emoji
 
@@ -124,6 +125,7 @@ def _align(old, new, span):
     return out
 
 
+@lru_cache(maxsize=8192)
 def _clean_char(ch):
     if ch in _INVISIBLE:
         return ""
@@ -136,6 +138,7 @@ def _clean_char(ch):
     return unicodedata.normalize("NFKC", ch)
 
 
+@lru_cache(maxsize=8192)
 def _fold_char(ch):
     decomposed = unicodedata.normalize("NFD", ch.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -166,8 +169,15 @@ def _emoji_name(data, lang):
     return name.strip(":").replace("_", " ")[:_MAX_EMOJI_NAME]
 
 
+def _may_hold_emoji(text):
+    # Every emoji but © and ® lies at U+2000 or above: most comments skip the emoji scanner.
+    return any(ch >= "\u2000" or ch in "\u00a9\u00ae" for ch in text)
+
+
 def find_emoji(text, lang="fr"):
     """Emoji of `text` with their offsets and their name in `lang`."""
+    if not _may_hold_emoji(text):
+        return ()
     hits = []
     for item in emoji.emoji_list(text):
         data = emoji.EMOJI_DATA.get(item["emoji"]) or {}
@@ -183,7 +193,8 @@ def normalise(text, lang=None):
     clean = tracked.text
     shouting = is_shouting(text)
     readable = clean.lower() if shouting else clean
-    readable = emoji.replace_emoji(readable, replace=lambda chars, data: f" {_emoji_name(data, lang)} ")
+    if _may_hold_emoji(readable):
+        readable = emoji.replace_emoji(readable, replace=lambda chars, data: f" {_emoji_name(data, lang)} ")
     readable = " ".join(readable.split())
     folded = tracked.map_chars(_fold_char)
     return Normalised(
