@@ -129,7 +129,7 @@ def main():
             try:
                 if requests.get(base + "/readyz", timeout=1).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening or not ready yet
                 pass
             time.sleep(0.3)
         else:

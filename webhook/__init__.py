@@ -44,6 +44,9 @@ def create_app(settings=None, moderator=None, migrate=True, background=True):
     """Build the app. `moderator` may be given (tests share one); `migrate` brings the schema up to date."""
     settings = settings or Settings.from_env()
     moderator = moderator or load_moderator(settings)
+    # The encoder and language tables load lazily: load them now, so that /readyz
+    # means ready and the first CMS request is not the slow one.
+    moderator.moderate("Préchauffage du modèle avant la première requête.")
     if migrate:
         from .migrate import upgrade  # alembic stays out of web workers, where the master migrated
 

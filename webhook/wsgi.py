@@ -7,6 +7,7 @@ from classifier.config import Settings
 
 from . import StartupError, create_app
 from .logs import configure
+from .memory import release_free_memory
 
 settings = Settings.from_env()
 configure(settings.log_level)
@@ -14,3 +15,4 @@ try:
     app = create_app(settings, migrate=False)
 except StartupError as exc:
     raise SystemExit(str(exc)) from None
+release_free_memory()

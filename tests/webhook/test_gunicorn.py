@@ -41,7 +41,7 @@ def server(settings, tmp_path_factory):
         try:
             if requests.get(base + "/readyz", timeout=1).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening or not ready yet
             time.sleep(0.3)
     else:
         proc.kill()
