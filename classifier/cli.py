@@ -34,6 +34,8 @@ def cmd_train(args, settings):
     from .training import train
 
     decisions = None if args.no_decisions else Path(args.decisions or settings.moderator_decisions)
+    if decisions is not None and not args.decisions:
+        _refresh_decisions(settings, decisions)
     model, report = train(
         data_dir=Path(args.data or settings.training_data), out_dir=Path(args.out or settings.model_dir),
         encoder_spec=args.encoder or settings.encoder, decisions_path=decisions,
@@ -43,6 +45,21 @@ def cmd_train(args, settings):
     print(f"\nmodel {model.version} written to {args.out or settings.model_dir} "
           f"in {report['train_seconds']} s (encoder {model.card['encoder']})")
     return 0
+
+
+def _refresh_decisions(settings, path):
+    """Export the store's moderator decisions before training, when the store has any."""
+    try:
+        from webhook.review.queue import corrected_records
+        from webhook.store import Store
+
+        records = corrected_records(Store(settings.database_url))
+    except Exception:  # no store yet (a fresh clone): train on the corpus and any exported file
+        return
+    if records:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        print(f"{len(records)} moderator decisions from the store included", file=sys.stderr)
 
 
 def _check_topic(moderator, topic):
@@ -125,6 +142,55 @@ def cmd_evaluate(args, settings):
     return 0
 
 
+def _store(settings):
+    from webhook.migrate import upgrade
+    from webhook.store import Store
+
+    upgrade(settings.database_url)
+    return Store(settings.database_url)
+
+
+def cmd_users_add(args, settings):
+    import getpass
+
+    from webhook.review.accounts import AccountError, create_user
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if password != getpass.getpass("again: "):
+            raise CLIError("the two passwords differ")
+    try:
+        create_user(_store(settings), args.name, password, args.role)
+    except AccountError as exc:
+        raise CLIError(str(exc)) from None
+    print(f"user {args.name} ({args.role}) created")
+    return 0
+
+
+def cmd_export_decisions(args, settings):
+    import datetime as dt
+
+    from webhook.review.queue import corrected_records
+
+    since = None
+    if args.since:
+        try:
+            since = dt.datetime.fromisoformat(args.since)
+        except ValueError:
+            raise CLIError(f"--since must be a date like 2026-11-01, not {args.since!r}") from None
+        since = since if since.tzinfo else since.replace(tzinfo=dt.timezone.utc)
+    records = corrected_records(_store(settings), since)
+    out = Path(args.output or settings.moderator_decisions)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    print(f"{len(records)} moderator decisions written to {out}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m classifier",
                                      description="Moderate reader comments: behaviour flags, stance, decision.")
@@ -151,6 +217,20 @@ def build_parser():
     p.add_argument("--batch-size", type=int, default=256, help="comments embedded together")
     p.add_argument("--compact", action="store_true", help="print one line of JSON")
     p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("users", help="moderator accounts of the review queue")
+    users = p.add_subparsers(dest="users_command", required=True)
+    p = users.add_parser("add", help="create an account", description="Create a review-queue account.")
+    p.add_argument("name")
+    p.add_argument("--role", choices=("moderator", "admin"), default="moderator")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=cmd_users_add)
+
+    p = sub.add_parser("export-decisions", help="moderators' decisions as training-data JSONL",
+                       description="Write moderator decisions (corrected labels win) in the training-data schema.")
+    p.add_argument("--since", help="only decisions from this date (ISO, e.g. 2026-11-01)")
+    p.add_argument("--output", help="JSONL file (default: $MODERATOR_DECISIONS, which `train` reads)")
+    p.set_defaults(func=cmd_export_decisions)
 
     p = sub.add_parser("evaluate", help="metrics of the model on a labelled JSONL file",
                        description="Per-flag precision/recall/F1/ROC AUC, stance macro-F1, decision confusion.")

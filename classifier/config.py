@@ -51,6 +51,8 @@ class Settings:
     max_text_chars: int = 20_000
     max_batch: int = 500
     log_level: str = "INFO"
+    secret_key: str = ""
+    secure_cookies: bool = False
 
     @classmethod
     def from_env(cls, environ=None):
@@ -78,11 +80,16 @@ class Settings:
             max_text_chars=_int(env, "MAX_TEXT_CHARS", base.max_text_chars),
             max_batch=_int(env, "MAX_BATCH", base.max_batch),
             log_level=env.get("LOG_LEVEL", base.log_level).upper(),
+            secret_key=env.get("SECRET_KEY", ""),
+            # Cookies only over HTTPS, except where the service listens on loopback only (development).
+            secure_cookies=env.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes")
+            or env.get("HOST", base.host) not in ("127.0.0.1", "localhost", "::1"),
         )
 
     def redacted(self):
         """The settings with secrets masked, for logs and the start-up banner."""
-        masked = {"moderation_api_keys", "coral_signing_secrets", "perspective_api_keys", "cms_callback_secret"}
+        masked = {"moderation_api_keys", "coral_signing_secrets", "perspective_api_keys", "cms_callback_secret",
+                  "secret_key"}
         out = {}
         for name in self.__dataclass_fields__:
             value = getattr(self, name)

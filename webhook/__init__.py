@@ -8,10 +8,15 @@ HTTP out. If the model cannot be loaded the app is not built and the error
 says why.
 """
 
+import datetime as dt
 import logging
+import os
+import secrets
 import time
+from pathlib import Path
 
 from flask import Flask, g, jsonify, request
+from flask_wtf.csrf import CSRFProtect
 
 from classifier.config import Settings
 from classifier.model import ModelError
@@ -23,6 +28,8 @@ from .auth import KeyRing
 from .journal import Journal, Replayer
 from .metrics import Metrics
 from .openapi import document
+from .outbox import Deliverer, DelivererThread
+from .review import views as review
 from .service import ModerationService
 from .store import Store
 
@@ -40,6 +47,21 @@ def load_moderator(settings):
         raise StartupError(f"cannot start: {exc}") from None
 
 
+def session_secret(settings):
+    """SECRET_KEY, or a random key kept in var/ (0600) so sessions survive a restart in development."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.journal_dir).parent / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass
+    return path.read_text().strip()
+
+
 def create_app(settings=None, moderator=None, migrate=True, background=True):
     """Build the app. `moderator` may be given (tests share one); `migrate` brings the schema up to date."""
     settings = settings or Settings.from_env()
@@ -52,7 +74,11 @@ def create_app(settings=None, moderator=None, migrate=True, background=True):
 
         upgrade(settings.database_url)
     app = Flask(__name__)
-    app.config.update(SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
+    app.config.update(
+        SETTINGS=settings, MAX_CONTENT_LENGTH=settings.max_body_bytes, SECRET_KEY=session_secret(settings),
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=12), WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=settings.secure_cookies)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
@@ -65,14 +91,24 @@ def create_app(settings=None, moderator=None, migrate=True, background=True):
         api_keys=KeyRing(settings.moderation_api_keys),
         perspective_keys=KeyRing(settings.perspective_api_keys),
     )
+    deliverer = Deliverer(store, settings.cms_callback_url, settings.cms_callback_secret) \
+        if settings.cms_callback_url else None
+    app.extensions["deliverer"] = deliverer
     if background:
         replayer = Replayer(journal, store)
         replayer.start()
         app.extensions["replayer"] = replayer
+        if deliverer:
+            app.extensions["deliverer_thread"] = DelivererThread(deliverer)
+            app.extensions["deliverer_thread"].start()
 
     errors.register(app)
+    csrf = CSRFProtect(app)
     for blueprint in (api.bp, coral.bp, perspective.bp, health.bp):
+        # Machine endpoints authenticate with keys and signatures, not cookies: no CSRF token there.
+        csrf.exempt(blueprint)
         app.register_blueprint(blueprint)
+    app.register_blueprint(review.bp)
 
     @app.get("/openapi.json")
     def openapi():

@@ -13,8 +13,8 @@ import datetime as dt
 import hashlib
 import json
 
-from sqlalchemy import (JSON, DateTime, Integer, String, Text, UniqueConstraint, create_engine, event, func,
-                        select, text as sql_text)
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine,
+                        event, func, select, text as sql_text)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -49,7 +49,13 @@ class ModeratedComment(Base):
     model_version: Mapped[str] = mapped_column(String(64))
     policy_version: Mapped[str] = mapped_column(String(64))
     queue: Mapped[str | None] = mapped_column(String(20), index=True)  # "review" while held
+    reason_tags: Mapped[str] = mapped_column(String(200), default=",")  # ",insult,low_confidence," for queue filters
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    final_decision: Mapped[str | None] = mapped_column(String(10))
+    final_reason: Mapped[str | None] = mapped_column(String(40))
+    corrected: Mapped[dict | None] = mapped_column(JSON)  # moderator's labels when the model was wrong
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     def as_result(self):
         """The answer the API gives for this stored decision."""
@@ -59,6 +65,55 @@ class ModeratedComment(Base):
             "evidence": self.evidence, "model_version": self.model_version,
             "policy_version": self.policy_version, "queue": self.queue,
         }
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))  # moderator, admin
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ModeratorAction(Base):
+    """The audit log: every moderator action, who and when."""
+
+    __tablename__ = "moderator_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_row: Mapped[int] = mapped_column(ForeignKey("moderated_comments.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))  # approve, reject, relabel
+    reason: Mapped[str | None] = mapped_column(String(40))
+    labels: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class Outbox(Base):
+    """Final decisions waiting to reach the CMS callback, delivered in id order."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    comment_row: Mapped[int] = mapped_column(ForeignKey("moderated_comments.id"))
+    payload: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending, sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def reason_tags(reasons):
+    """",insult,low_confidence," from pipeline reasons, so queues filter with LIKE on any database."""
+    tags = sorted({"low_confidence" if r.startswith("low_confidence:") else r for r in reasons})
+    return "," + ",".join(tags) + ("," if tags else "")
 
 
 def text_sha256(text):
@@ -169,6 +224,7 @@ def entry_from_result(result, *, client, comment_id, text, source, story=None, a
         "stance": result["stance"], "evidence": result["evidence"],
         "model_version": result["model_version"], "policy_version": result["policy_version"],
         "queue": "review" if result["decision"] == "review" else None,
+        "reason_tags": reason_tags(result["reasons"]),
         "created_at": now or dt.datetime.now(dt.timezone.utc),
     }
 

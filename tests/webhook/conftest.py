@@ -37,7 +37,8 @@ def database_url(request, tmp_path):
     upgrade(url)
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("DELETE FROM moderated_comments"))
+        for table in ("outbox", "moderator_actions", "moderated_comments", "users"):
+            conn.execute(text(f"DELETE FROM {table}"))
     engine.dispose()
     return url
 

@@ -1,0 +1,161 @@
+"""Review pages over HTTP (Flask test client, CSRF on): sign-in, permissions, queues, decisions, audit."""
+
+import re
+
+import pytest
+
+from webhook.review.accounts import MAX_FAILURES, create_user
+from webhook.review.queue import counts
+
+PASSWORD = "long enough password"
+HELD = ["TU ES UN MENTEUR ET UN HYPOCRITE NOTOIRE", "Espèce d imbécile, tu n as rien compris à cet article.",
+        "<script>alert(1)</script> ces traîtres vendus au Qatar"]
+
+
+@pytest.fixture
+def review_app(make_app, database_url):
+    app = make_app(database_url=database_url, cms_callback_url="http://127.0.0.1:9/cms", cms_callback_secret="s")
+    store = app.extensions["store"]
+    create_user(store, "mod", PASSWORD, "moderator")
+    create_user(store, "mod2", PASSWORD, "moderator")
+    create_user(store, "boss", PASSWORD, "admin")
+    client = app.test_client()
+    for i, text in enumerate(HELD):
+        r = client.post("/v1/moderate", json={"id": f"h{i}", "text": text, "author": {"id": "a1"},
+                                              "story": {"id": "s1", "url": "https://example.org/s1"}})
+        assert r.json["decision"] == "review", (text, r.json["reasons"])
+    return app
+
+
+def token(client, path="/review/login"):
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, name="mod"):
+    r = client.post("/review/login", data={"name": name, "password": PASSWORD, "csrf_token": token(client)})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    return client
+
+
+def row_ids(app):
+    return [row.id for row in app.extensions["store"].queue()]
+
+
+def test_signed_out_users_are_redirected_to_sign_in(review_app):
+    client = review_app.test_client()
+    for path in ("/review/", "/review/dashboard", "/review/audit", f"/review/comment/{row_ids(review_app)[0]}"):
+        r = client.get(path)
+        assert r.status_code == 302 and "/review/login" in r.location
+
+
+def test_a_moderator_cannot_reach_admin_pages(review_app):
+    client = sign_in(review_app.test_client())
+    assert client.get("/review/audit").status_code == 403
+    admin = sign_in(review_app.test_client(), "boss")
+    assert admin.get("/review/audit").status_code == 200
+
+
+def test_forged_or_missing_csrf_token_is_refused(review_app):
+    client = sign_in(review_app.test_client())
+    row = row_ids(review_app)[0]
+    assert client.post(f"/review/comment/{row}/decide", data={"decision": "approve"}).status_code == 400
+    forged = client.post(f"/review/comment/{row}/decide", data={"decision": "approve", "csrf_token": "forged"})
+    assert forged.status_code == 400
+    assert counts(review_app.extensions["store"])["all"] == 3
+
+
+def test_session_cookie_is_httponly_and_samesite(review_app):
+    client = review_app.test_client()
+    r = client.post("/review/login", data={"name": "mod", "password": PASSWORD, "csrf_token": token(client)})
+    cookie = r.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_wrong_passwords_lock_the_account(review_app):
+    client = review_app.test_client()
+    for _ in range(MAX_FAILURES):
+        r = client.post("/review/login", data={"name": "mod2", "password": "wrong", "csrf_token": token(client)})
+        assert r.status_code == 401
+    r = client.post("/review/login", data={"name": "mod2", "password": PASSWORD, "csrf_token": token(client)})
+    assert r.status_code == 401 and "locked" in r.get_data(as_text=True)
+
+
+def test_queue_lists_counts_and_escapes_comment_html(review_app):
+    client = sign_in(review_app.test_client())
+    html = client.get("/review/?queue=all").get_data(as_text=True)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert(1)</script>" not in html
+    assert re.search(r"Tous <span class=\"count\">3</span>", html)
+    detail = client.get(f"/review/comment/{row_ids(review_app)[2]}").get_data(as_text=True)
+    assert "&lt;script&gt;" in detail and "<script>alert(1)" not in detail
+
+
+def test_filters_and_reason_queues(review_app):
+    client = sign_in(review_app.test_client())
+    assert client.get("/review/?queue=shouting").get_data(as_text=True).count('class="open"') == 1
+    assert client.get("/review/?queue=all&story_id=nope").get_data(as_text=True).count('class="open"') == 0
+    assert client.get("/review/?queue=all&lang=fr").get_data(as_text=True).count('class="open"') == 3
+    assert client.get("/review/?queue=nonsense").status_code == 404
+
+
+def test_decisions_are_audited_queued_for_the_cms_and_leave_every_queue(review_app):
+    store = review_app.extensions["store"]
+    first, second = row_ids(review_app)[:2]
+    mod, other = sign_in(review_app.test_client()), sign_in(review_app.test_client(), "mod2")
+    r = mod.post(f"/review/comment/{first}/decide", data={"decision": "approve", "csrf_token": token(mod, "/review/")})
+    assert r.status_code == 302
+    late = other.post(f"/review/comment/{first}/decide",
+                      data={"decision": "reject", "reason": "SPAM", "csrf_token": token(other, "/review/")},
+                      follow_redirects=True)
+    assert "Déjà traité" in late.get_data(as_text=True)
+    mod.post(f"/review/comment/{second}/decide",
+             data={"decision": "reject", "reason": "ABUSIVE", "csrf_token": token(mod, "/review/")})
+    assert counts(store)["all"] == 1
+    from sqlalchemy.orm import Session
+
+    from webhook.store import ModeratorAction, Outbox
+
+    with Session(store.engine) as session:
+        actions = session.query(ModeratorAction).order_by(ModeratorAction.id).all()
+        outbox = session.query(Outbox).order_by(Outbox.id).all()
+    assert [(a.action, a.reason) for a in actions] == [("approve", None), ("reject", "ABUSIVE")]
+    assert [(o.payload["id"], o.payload["decision"]) for o in outbox] == [("h0", "approve"), ("h1", "reject")]
+    audit = sign_in(review_app.test_client(), "boss").get("/review/audit").get_data(as_text=True)
+    assert "ABUSIVE" in audit and "mod" in audit
+
+
+def test_reject_needs_a_coral_reason(review_app):
+    mod = sign_in(review_app.test_client())
+    row = row_ids(review_app)[0]
+    mod.post(f"/review/comment/{row}/decide", data={"decision": "reject", "reason": "BECAUSE",
+                                                    "csrf_token": token(mod, "/review/")})
+    assert counts(review_app.extensions["store"])["all"] == 3
+
+
+def test_bulk_approve_and_label_corrections(review_app):
+    store = review_app.extensions["store"]
+    ids = row_ids(review_app)
+    mod = sign_in(review_app.test_client())
+    mod.post(f"/review/comment/{ids[0]}/decide", data={
+        "decision": "approve", "correct": "1", "stance": "neutral", "csrf_token": token(mod, "/review/")})
+    mod.post("/review/bulk", data={"ids": [str(i) for i in ids[1:]], "decision": "approve",
+                                   "csrf_token": token(mod, "/review/")})
+    assert counts(store)["all"] == 0
+    from webhook.review.queue import corrected_records
+
+    records = corrected_records(store)
+    assert len(records) == 3 and records[0]["stance"] == "neutral" and not records[0]["insult"]
+
+
+def test_pages_in_french_and_english(review_app):
+    mod = sign_in(review_app.test_client())
+    assert "Approuver" in mod.get("/review/").get_data(as_text=True)
+    mod.post("/review/lang", data={"lang": "en", "csrf_token": token(mod, "/review/")})
+    html = mod.get("/review/").get_data(as_text=True)
+    assert "Approve" in html and '<html lang="en">' in html
+
+
+def test_dashboard_shows_charts(review_app):
+    mod = sign_in(review_app.test_client())
+    html = mod.get("/review/dashboard").get_data(as_text=True)
+    assert html.count("<svg") >= 3 and "<rect" in html

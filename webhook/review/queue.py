@@ -1,0 +1,190 @@
+"""Reading and working the queue: counts, filtered pages, one comment with its context, decisions.
+
+A decision is one conditional UPDATE (only while the comment is still held),
+its audit-log row and its outbox row, in one transaction: a comment decided by
+one moderator leaves everyone's queue at once, and a second moderator's click
+on it is refused instead of deciding twice.
+"""
+
+import datetime as dt
+
+import numpy as np
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.orm import Session
+
+from webhook.store import ModeratedComment, ModeratorAction, Outbox, User
+
+QUEUES = ("all", "dehumanising", "identity_attack", "insult", "threat", "shouting", "low_confidence")
+REJECT_REASONS = ("OFFENSIVE", "ABUSIVE", "HATE_SPEECH", "HARASSMENT_BULLYING", "SPAM", "OTHER")
+PAGE_SIZE = 50
+FLAG_NAMES = ("dehumanising", "identity_attack", "insult", "threat", "shouting")
+
+
+class AlreadyDecided(Exception):
+    pass
+
+
+def now():
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _held(queue, filters):
+    conds = [ModeratedComment.queue == "review"]
+    if queue != "all":
+        conds.append(ModeratedComment.reason_tags.like(f"%,{queue},%"))
+    for name in ("story_id", "topic", "lang"):
+        if filters.get(name):
+            conds.append(getattr(ModeratedComment, name) == filters[name])
+    if filters.get("max_age_hours"):
+        conds.append(ModeratedComment.created_at >= now() - dt.timedelta(hours=float(filters["max_age_hours"])))
+    return and_(*conds)
+
+
+def counts(store):
+    """{queue name: number of held comments} for the navigation."""
+    with Session(store.engine) as session:
+        return {q: session.scalar(select(func.count()).select_from(ModeratedComment).where(_held(q, {})))
+                for q in QUEUES}
+
+
+def page(store, queue="all", filters=None, page_no=1, newest_first=False):
+    """(comments of one page, total) of a queue, oldest first by default."""
+    filters = filters or {}
+    where = _held(queue, filters)
+    order = ModeratedComment.created_at.desc() if newest_first else ModeratedComment.created_at
+    with Session(store.engine) as session:
+        rows = list(session.scalars(select(ModeratedComment).where(where).order_by(order, ModeratedComment.id)))
+        if filters.get("stance"):
+            rows = [r for r in rows if (r.stance or {}).get("label") == filters["stance"]]
+        total = len(rows)
+        start = (max(page_no, 1) - 1) * PAGE_SIZE
+        return rows[start:start + PAGE_SIZE], total
+
+
+def get(store, row_id):
+    with Session(store.engine) as session:
+        return session.get(ModeratedComment, row_id)
+
+
+def author_history(store, row):
+    """Counts of this author's earlier comments by final outcome (moderator's, else automatic)."""
+    if not row.author_id:
+        return {}
+    with Session(store.engine) as session:
+        outcome = func.coalesce(ModeratedComment.final_decision, ModeratedComment.decision)
+        result = session.execute(select(outcome, func.count()).where(
+            ModeratedComment.author_id == row.author_id, ModeratedComment.client == row.client,
+            ModeratedComment.id != row.id).group_by(outcome)).all()
+    return dict(result)
+
+
+def similar_decisions(store, encoder, row, k=3, pool=300):
+    """The k moderator decisions on the comments closest in meaning to `row` (among the latest `pool`)."""
+    with Session(store.engine) as session:
+        past = list(session.scalars(select(ModeratedComment).where(
+            ModeratedComment.final_decision.is_not(None), ModeratedComment.id != row.id)
+            .order_by(ModeratedComment.decided_at.desc()).limit(pool)))
+    if not past:
+        return []
+    vectors = encoder.encode([row.text] + [p.text for p in past])
+    sims = vectors[1:] @ vectors[0]
+    best = np.argsort(-sims)[:k]
+    return [{"text": past[i].text, "decision": past[i].final_decision, "reason": past[i].final_reason,
+             "similarity": round(float(sims[i]), 3)} for i in best]
+
+
+def decide(store, row_ids, user_id, decision, reason=None, labels=None, callback=True):
+    """Final decision on held comments; returns how many were decided. Raises AlreadyDecided for a single id
+    that another moderator decided first."""
+    if decision not in ("approve", "reject"):
+        raise ValueError("decision must be approve or reject")
+    if decision == "reject" and reason not in REJECT_REASONS:
+        raise ValueError(f"a rejection needs a reason among {', '.join(REJECT_REASONS)}")
+    decided = 0
+    with Session(store.engine) as session:
+        for row_id in row_ids:
+            moment = now()
+            result = session.execute(update(ModeratedComment).where(
+                ModeratedComment.id == row_id, ModeratedComment.queue == "review").values(
+                queue=None, final_decision=decision, final_reason=reason if decision == "reject" else None,
+                corrected=labels, decided_by=user_id, decided_at=moment))
+            if result.rowcount != 1:
+                if len(row_ids) == 1:
+                    session.rollback()
+                    raise AlreadyDecided(row_id)
+                continue
+            session.add(ModeratorAction(comment_row=row_id, user_id=user_id, action=decision,
+                                        reason=reason if decision == "reject" else None, labels=labels,
+                                        created_at=moment))
+            if labels:
+                session.add(ModeratorAction(comment_row=row_id, user_id=user_id, action="relabel", labels=labels,
+                                            created_at=moment))
+            if callback:
+                row = session.get(ModeratedComment, row_id)
+                session.add(Outbox(comment_row=row_id, status="pending", next_attempt_at=moment, created_at=moment,
+                                   payload={"id": row.comment_id, "version": row.version, "client": row.client,
+                                            "story": {"id": row.story_id, "url": row.story_url},
+                                            "decision": decision, "reason": reason if decision == "reject" else None,
+                                            "decided_at": moment.isoformat(), "automatic_decision": row.decision}))
+            decided += 1
+        session.commit()
+    return decided
+
+
+def audit_log(store, limit=200):
+    with Session(store.engine) as session:
+        return session.execute(select(ModeratorAction, User.name, ModeratedComment.comment_id)
+                               .join(User, User.id == ModeratorAction.user_id)
+                               .join(ModeratedComment, ModeratedComment.id == ModeratorAction.comment_row)
+                               .order_by(ModeratorAction.id.desc()).limit(limit)).all()
+
+
+def corrected_records(store, since=None):
+    """Moderator decisions as training records (labels.md schema): the corrected labels when given,
+    else the model's flags confirmed (approve) or a rejection's flags."""
+    from classifier.labels import BEHAVIOUR_FLAGS
+    from classifier.shouting import is_shouting
+
+    with Session(store.engine) as session:
+        query = select(ModeratedComment).where(ModeratedComment.final_decision.is_not(None))
+        if since:
+            query = query.where(ModeratedComment.decided_at >= since)
+        rows = list(session.scalars(query.order_by(ModeratedComment.decided_at)))
+    records = []
+    for row in rows:
+        labels = row.corrected or {}
+        flags = {f: bool(labels.get(f, (row.flags or {}).get(f, {}).get("value", False)))
+                 for f in BEHAVIOUR_FLAGS}
+        if row.final_decision == "approve" and not row.corrected:
+            flags = dict.fromkeys(BEHAVIOUR_FLAGS, False)  # a moderator approved it: civil
+        stance = labels.get("stance", (row.stance or {}).get("label"))
+        records.append({"text": row.text, "lang": row.lang if row.lang in ("fr", "en", "ar") else "fr",
+                        "topic": row.topic or "syria-aleppo-2016", "stance": stance, **flags,
+                        "shouting": is_shouting(row.text), "toxic": any(flags.values()),
+                        "source": f"moderator:{row.decided_by}"})
+    return records
+
+
+def dashboard(store, days=14):
+    """Per day: received, auto-approved, held, auto-rejected, overturned per flag; stance mix per story."""
+    since = now() - dt.timedelta(days=days)
+    with Session(store.engine) as session:
+        rows = list(session.scalars(select(ModeratedComment).where(ModeratedComment.created_at >= since)))
+    per_day, stance_mix = {}, {}
+    for r in rows:
+        created = r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=dt.timezone.utc)
+        day = per_day.setdefault(created.date().isoformat(), {
+            "received": 0, "approve": 0, "review": 0, "reject": 0,
+            "overturned": dict.fromkeys(FLAG_NAMES, 0), "confirmed": dict.fromkeys(FLAG_NAMES, 0)})
+        day["received"] += 1
+        day[r.decision] += 1
+        if r.final_decision:
+            for flag in FLAG_NAMES:
+                if (r.flags or {}).get(flag, {}).get("value"):
+                    key = "overturned" if r.final_decision == "approve" else "confirmed"
+                    day[key][flag] += 1
+        label = (r.stance or {}).get("label")
+        if label:
+            mix = stance_mix.setdefault(r.story_id or "-", {})
+            mix[label] = mix.get(label, 0) + 1
+    return dict(sorted(per_day.items())), stance_mix

@@ -1,0 +1,194 @@
+"""Review pages under /review: sign-in, queues, one comment, decisions, audit log, dashboard."""
+
+import functools
+import math
+
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, session,
+                   url_for)
+
+from classifier.labels import BEHAVIOUR_FLAGS
+
+from . import queue as q
+from .accounts import AccountError, authenticate, user_by_id
+from .i18n import LANGS, current_lang, t
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+
+def store():
+    return current_app.extensions["store"]
+
+
+@bp.before_app_request
+def load_user():
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is not None and request.path.startswith("/review"):
+        user = user_by_id(store(), user_id)
+        if user is not None and user.active and user.role == session.get("role"):
+            g.user = user
+
+
+@bp.app_context_processor
+def template_helpers():
+    return {"t": t, "lang": current_lang(), "langs": LANGS, "queues": q.QUEUES,
+            "reject_reasons": q.REJECT_REASONS, "user": g.get("user")}
+
+
+def login_required(role=None):
+    def wrap(view):
+        @functools.wraps(view)
+        def inner(*args, **kwargs):
+            if g.user is None:
+                return redirect(url_for("review.login", next=request.path))
+            if role and g.user.role != role:
+                abort(403)
+            return view(*args, **kwargs)
+        return inner
+    return wrap
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        try:
+            user_id, role, name = authenticate(store(), request.form.get("name", ""), request.form.get("password", ""))
+        except AccountError as exc:
+            error = str(exc)
+        else:
+            lang = session.get("lang")
+            session.clear()  # a new session id at sign-in: no fixation
+            session.update(user_id=user_id, role=role, lang=lang or "fr")
+            session.permanent = True
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/review") else url_for("review.queue"))
+    return render_template("review/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    lang = session.get("lang")
+    session.clear()
+    session["lang"] = lang or "fr"
+    return redirect(url_for("review.login"))
+
+
+@bp.post("/lang")
+def set_lang():
+    if request.form.get("lang") in LANGS:
+        session["lang"] = request.form["lang"]
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/review") else url_for("review.queue"))
+
+
+def _filters():
+    return {k: request.args.get(k, "").strip() for k in ("story_id", "topic", "lang", "stance", "max_age_hours")
+            if request.args.get(k, "").strip()}
+
+
+@bp.get("/")
+@login_required()
+def queue():
+    name = request.args.get("queue", "all")
+    if name not in q.QUEUES:
+        abort(404)
+    filters = _filters()
+    if "max_age_hours" in filters:
+        try:
+            float(filters["max_age_hours"])
+        except ValueError:
+            filters.pop("max_age_hours")
+    page_no = request.args.get("page", "1")
+    page_no = int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1
+    rows, total = q.page(store(), name, filters, page_no, newest_first=request.args.get("sort") == "newest")
+    return render_template("review/queue.html", rows=rows, total=total, current=name, filters=filters,
+                           counts=q.counts(store()), page_no=page_no, pages=max(1, math.ceil(total / q.PAGE_SIZE)))
+
+
+def highlight(text, evidence):
+    """Segments (text, flag or None) of a comment with its cues marked by their offsets."""
+    cues = sorted((e for e in evidence or [] if e.get("kind") == "cue"), key=lambda e: e["start"])
+    segments, pos = [], 0
+    for cue in cues:
+        start, end = max(cue["start"], pos), min(cue["end"], len(text))
+        if start >= end:
+            continue
+        segments.append((text[pos:start], None))
+        segments.append((text[start:end], cue["flag"]))
+        pos = end
+    segments.append((text[pos:], None))
+    return [s for s in segments if s[0]]
+
+
+@bp.get("/comment/<int:row_id>")
+@login_required()
+def comment(row_id):
+    row = q.get(store(), row_id)
+    if row is None:
+        abort(404)
+    moderator = current_app.extensions["moderator"]
+    return render_template("review/comment.html", row=row, segments=highlight(row.text, row.evidence),
+                           history=q.author_history(store(), row), flags=BEHAVIOUR_FLAGS,
+                           similar=q.similar_decisions(store(), moderator.encoder, row),
+                           stance_labels=moderator.model.card.get("stance_labels", {}).get(row.topic or "", []))
+
+
+def _decide(row_ids, decision, reason, labels=None):
+    try:
+        n = q.decide(store(), row_ids, g.user.id, decision, reason, labels,
+                     callback=bool(current_app.config["SETTINGS"].cms_callback_url))
+    except q.AlreadyDecided:
+        flash(t("decided_elsewhere"), "warning")
+        return 0
+    except ValueError as exc:
+        flash(str(exc), "error")
+        return 0
+    if n:
+        flash(t("decided"), "ok")
+    elif len(row_ids) > 1:
+        flash(t("decided_elsewhere"), "warning")
+    return n
+
+
+def _back():
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/review") else url_for("review.queue"))
+
+
+@bp.post("/comment/<int:row_id>/decide")
+@login_required()
+def decide(row_id):
+    decision = request.form.get("decision")
+    labels = None
+    if request.form.get("correct"):
+        labels = {f: request.form.get(f) == "on" for f in BEHAVIOUR_FLAGS}
+        if request.form.get("stance"):
+            labels["stance"] = request.form["stance"]
+    _decide([row_id], decision, request.form.get("reason"), labels)
+    return _back()
+
+
+@bp.post("/bulk")
+@login_required()
+def bulk():
+    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    if ids:
+        _decide(ids, request.form.get("decision"), request.form.get("reason"))
+    return _back()
+
+
+@bp.get("/audit")
+@login_required(role="admin")
+def audit():
+    return render_template("review/audit.html", entries=q.audit_log(store()))
+
+
+@bp.get("/dashboard")
+@login_required()
+def dashboard():
+    per_day, stance_mix = q.dashboard(store())
+    return render_template(
+        "review/dashboard.html", per_day=per_day, stance_mix=stance_mix, flag_names=q.FLAG_NAMES,
+        decision_stacks=[[d["approve"], d["review"], d["reject"]] for d in per_day.values()],
+        overturned_stacks=[[d["overturned"][f] for f in q.FLAG_NAMES] for d in per_day.values()])
