@@ -87,3 +87,46 @@ def test_missing_model_says_how_to_make_one(settings, tmp_path):
     env_settings = type(settings)(model_dir=tmp_path / "nomodel")
     out = run(["classify", "bonjour"], env_settings)
     assert out.returncode == 2 and "python -m classifier train" in out.stderr
+
+
+def test_users_add_and_export_decisions_feed_training(settings, tmp_path):
+    db = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    env_settings = type(settings)(model_dir=settings.model_dir)
+    env = dict(os.environ, MODEL_DIR=str(settings.model_dir), DATABASE_URL=db)
+
+    def cli(*args, stdin=None):
+        return subprocess.run([sys.executable, "-m", "classifier", *args], cwd=ROOT, env=env, input=stdin,
+                              capture_output=True, text=True, timeout=300)
+
+    out = cli("users", "add", "amira", "--role", "admin", "--password-stdin", stdin="a long password\n")
+    assert out.returncode == 0, out.stderr
+    again = cli("users", "add", "amira", "--password-stdin", stdin="a long password\n")
+    assert again.returncode == 2 and "already exists" in again.stderr
+    short = cli("users", "add", "bob", "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and "at least" in short.stderr
+
+    from webhook import create_app
+    from webhook.review.accounts import authenticate
+    from webhook.review.queue import decide
+
+    app = create_app(type(env_settings)(model_dir=settings.model_dir, database_url=db,
+                                        journal_dir=tmp_path / "journal"), background=False)
+    client = app.test_client()
+    text = "Espèce d imbécile, tu n as rien compris à cet article."
+    assert client.post("/v1/moderate", json={"id": "x1", "text": text}).json["decision"] == "review"
+    store = app.extensions["store"]
+    uid = authenticate(store, "amira", "a long password")[0]
+    decide(store, [store.queue()[0].id], uid, "approve", labels={"insult": False, "dehumanising": False,
+                                                                 "identity_attack": False, "threat": False})
+    target = tmp_path / "decisions.jsonl"
+    out = cli("export-decisions", "--since", "2020-01-01", "--output", str(target))
+    assert out.returncode == 0, out.stderr
+    (record,) = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert record["text"] == text and record["insult"] is False and record["source"].startswith("moderator:")
+    bad = cli("export-decisions", "--since", "yesterday")
+    assert bad.returncode == 2 and "--since" in bad.stderr
+
+    from classifier.training import load_training_records
+
+    records, n = load_training_records(ROOT / "training_data", target)
+    assert n == 1 and any(r["text"] == text and r["source"].startswith("moderator:") for r in records)

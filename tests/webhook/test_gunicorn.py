@@ -3,54 +3,19 @@
 import hashlib
 import hmac
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.webhook.servers import gunicorn
 API_KEY, CORAL_SECRET = "test-api-key-7f3a", "coral-secret-19b2"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(settings, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gunicorn")
-    port = free_port()
-    env = dict(os.environ, MODEL_DIR=str(settings.model_dir), DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite'}",
-               JOURNAL_DIR=str(tmp / "journal"), PORT=str(port), MODERATION_API_KEYS=API_KEY,
-               CORAL_SIGNING_SECRETS=CORAL_SECRET, PROMETHEUS_MULTIPROC_DIR=str(tmp / "prom"),
-               WEB_CONCURRENCY="2")
-    log = open(tmp / "server.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "webhook/gunicorn.conf.py", "webhook.wsgi:app"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                break
-        except requests.RequestException:  # not listening or not ready yet
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        log.seek(0)
-        pytest.fail("gunicorn did not become ready:\n" + log.read()[-3000:])
-    yield base, tmp / "server.log"
-    proc.send_signal(signal.SIGTERM)
-    proc.wait(timeout=30)
-    log.close()
+    with gunicorn(settings, tmp, MODERATION_API_KEYS=API_KEY, CORAL_SIGNING_SECRETS=CORAL_SECRET) as base:
+        yield base, tmp / "server.log"
 
 
 def test_native_moderation_and_retry_over_http(server):

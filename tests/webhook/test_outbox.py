@@ -3,8 +3,6 @@
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import update
@@ -15,37 +13,9 @@ from webhook.review.accounts import authenticate, create_user
 from webhook.review.queue import decide
 from webhook.store import Outbox
 
+from tests.webhook.servers import FakeCMS
+
 SECRET = "cms-callback-secret"
-
-
-class FakeCMS:
-    """A CMS callback endpoint on loopback that can be down (answers 503) and records what it accepted."""
-
-    def __init__(self):
-        self.down = False
-        self.received = []
-        cms = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if cms.down:
-                    self.send_response(503)
-                    self.end_headers()
-                    return
-                cms.received.append((body, self.headers.get("X-Moderation-Signature")))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/moderation-callback"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
 
 
 @pytest.fixture
