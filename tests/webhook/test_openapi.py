@@ -30,9 +30,10 @@ def check(spec, path, method, response):
 
 
 def test_every_route_is_documented_and_every_documented_route_exists(app, spec):
+    """The machine API; the moderators' HTML pages under /review are not part of it."""
     routes = {}
     for rule in app.url_map.iter_rules():
-        if rule.endpoint != "static":
+        if rule.endpoint != "static" and not rule.endpoint.startswith("review."):
             routes[rule.rule] = {m.lower() for m in rule.methods} - {"head", "options"}
     documented = {path: set(ops) for path, ops in spec["paths"].items()}
     assert routes == documented
