@@ -3,6 +3,8 @@
 Migrations run once in gunicorn's master (gunicorn.conf.py), not in each worker.
 """
 
+import sys
+
 from classifier.config import Settings
 
 from . import StartupError, create_app
@@ -14,5 +16,7 @@ configure(settings.log_level)
 try:
     app = create_app(settings, migrate=False)
 except StartupError as exc:
-    raise SystemExit(str(exc)) from None
+    print(f"webhook: {exc}", file=sys.stderr, flush=True)
+    # gunicorn's WORKER_BOOT_ERROR: the master stops with "Worker failed to boot" instead of respawning.
+    sys.exit(3)
 release_free_memory()

@@ -23,17 +23,29 @@ def free_port():
         return s.getsockname()[1]
 
 
+class Running(str):
+    """The base URL of a running server, which also knows its master's pid."""
+
+    pid = None
+
+    def workers(self):
+        out = subprocess.check_output(["ps", "-eo", "pid=,ppid="], text=True).split()
+        pairs = zip(out[::2], out[1::2])
+        return [int(pid) for pid, ppid in pairs if int(ppid) == self.pid]
+
+
 @contextlib.contextmanager
 def gunicorn(settings, tmp, **env_overrides):
-    """gunicorn with the session's model on a fresh SQLite store in `tmp`; yields its base URL."""
+    """gunicorn with the session's model on a fresh SQLite store in `tmp`; yields its base URL (a Running)."""
     port = free_port()
-    env = dict(os.environ, MODEL_DIR=str(settings.model_dir), DATABASE_URL=f"sqlite:///{tmp / 'db.sqlite'}",
-               JOURNAL_DIR=str(tmp / "journal"), PORT=str(port), PROMETHEUS_MULTIPROC_DIR=str(tmp / "prom"),
-               WEB_CONCURRENCY="2", **env_overrides)
+    env = {**os.environ, "MODEL_DIR": str(settings.model_dir), "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite'}",
+           "JOURNAL_DIR": str(tmp / "journal"), "PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
+           "WEB_CONCURRENCY": "2", **env_overrides}
     log = open(tmp / "server.log", "w+")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "webhook/gunicorn.conf.py", "webhook.wsgi:app"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    base = Running(f"http://127.0.0.1:{port}")
+    base.pid = proc.pid
     deadline = time.time() + 90
     while time.time() < deadline:
         try:
@@ -83,3 +95,72 @@ class FakeCMS:
         self.server.shutdown()
 
 
+
+
+class CuttableProxy:
+    """A TCP proxy on loopback in front of a server (PostgreSQL here) whose link the test can cut.
+
+    `cut()` closes every open connection and refuses new ones, as a database
+    that stopped would; `restore()` lets connections through again.
+    """
+
+    def __init__(self, target_port, target_host="127.0.0.1"):
+        self.target = (target_host, target_port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.up = threading.Event()
+        self.up.set()
+        self.conns = []
+        self.lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.up.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=2)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.close()
+                except OSError:
+                    pass
+
+    def cut(self):
+        self.up.clear()
+        with self.lock:
+            for conn in self.conns:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                    conn.close()
+                except OSError:
+                    pass
+            self.conns = []
+
+    def restore(self):
+        self.up.set()
+
+    def close(self):
+        self.cut()
+        self.listener.close()
