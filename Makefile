@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MODEL_DIR ?= var/model
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test model demo bench bench-webhook install migrate clean-model
+.PHONY: run test model demo bench bench-webhook soak install migrate clean-model
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ bench: model
 
 bench-webhook: model
 	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_webhook.py
+
+# 5 minutes, 64 clients, half native / a quarter Coral / a quarter Perspective, on PostgreSQL.
+soak: model
+	MODEL_DIR=$(MODEL_DIR) BENCH_SECONDS=300 BENCH_CLIENTS=64 BENCH_MIX=mixed BENCH_DATABASE=postgresql \
+		$(PY) scripts/bench_webhook.py
 
 clean-model:
 	rm -rf $(MODEL_DIR)

@@ -9,11 +9,18 @@ one decision per comment sent. A last short phase without pacing measures the
 saturation throughput used in the capacity arithmetic.
 
 Environment: BENCH_SECONDS (60), BENCH_CLIENTS (32), BENCH_INTERVAL (0.5),
-WEB_CONCURRENCY (2). Loopback only; it stops by itself.
+WEB_CONCURRENCY (2), BENCH_MIX ("native", or "mixed": half native, a quarter
+Coral, a quarter Perspective), BENCH_DATABASE ("sqlite", or "postgresql": a
+fresh database on the local server at BENCH_POSTGRES_ADMIN_URL). `make soak`
+runs it for 5 minutes at 64 clients, mixed, on PostgreSQL, and reports worker
+RSS over time. Loopback only; it stops by itself.
 """
 
+import hashlib
+import hmac
 import json
 import os
+import uuid
 import signal
 import socket
 import statistics
@@ -35,7 +42,32 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 INTERVAL = float(os.environ.get("BENCH_INTERVAL", "0.5"))
 SATURATION_SECONDS = float(os.environ.get("BENCH_SATURATION_SECONDS", "15"))
+MIX = os.environ.get("BENCH_MIX", "native")
+DATABASE = os.environ.get("BENCH_DATABASE", "sqlite")
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 API_KEY = "bench-key"
+CORAL_SECRET = "bench-coral-secret"
+
+
+def request_for(comment_id, text, n):
+    """(path, body bytes, headers) of one request; the mix spreads the kinds over the comments."""
+    kind = "native" if MIX == "native" else ("native", "native", "coral", "perspective")[n % 4]
+    if kind == "coral":
+        raw = json.dumps({"action": "NEW", "comment": {"id": comment_id, "body": text, "parentID": None},
+                          "author": {"id": "a"}, "story": {"id": "s"}, "tenantID": "bench"}).encode()
+        sig = "sha256=" + hmac.new(CORAL_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        return "/v1/coral/moderate", raw, {"X-Coral-Signature": sig}
+    if kind == "perspective":
+        raw = json.dumps({"comment": {"text": f"{text} [{comment_id}]"}, "requestedAttributes": {"TOXICITY": {}},
+                          "languages": ["fr"]}).encode()
+        return f"/v1alpha1/comments:analyze?key={API_KEY}", raw, {}
+    raw = json.dumps({"id": comment_id, "text": text}).encode()
+    return "/v1/moderate", raw, {"Authorization": f"Bearer {API_KEY}"}
+
+
+def answered(response):
+    body = response.json()
+    return body.get("decision") in ("approve", "review", "reject") or "status" in body or "attributeScores" in body
 
 
 def free_port():
@@ -66,6 +98,19 @@ def children(pid):
     return out
 
 
+def rss_growth(samples):
+    """Largest relative change of a worker's RSS between the first and last fifth of the run, in %."""
+    if len(samples) < 10:
+        return None
+    fifth = len(samples) // 5
+    growth = []
+    for i in range(min(len(s) for s in samples)):
+        first = sum(s[i] or 0 for s in samples[:fifth]) / fifth
+        last = sum(s[i] or 0 for s in samples[-fifth:]) / fifth
+        growth.append(100 * (last - first) / first if first else 0)
+    return round(max(growth, key=abs), 1) if growth else None
+
+
 def percentile(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))] if values else float("nan")
@@ -78,7 +123,7 @@ def run_clients(base, texts, seconds, interval, prefix):
 
     def client(n):
         session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {API_KEY}"
+        session.headers["Content-Type"] = "application/json"
         i = 0
         next_at = time.time() + (n / CLIENTS) * interval
         while time.time() < stop_at:
@@ -87,10 +132,11 @@ def run_clients(base, texts, seconds, interval, prefix):
                 next_at += interval
             comment_id = f"{prefix}-{n}-{i}"
             text = texts[(n * 7919 + i) % len(texts)]
+            path, raw, headers = request_for(comment_id, text, n + i)
             start = time.perf_counter()
             try:
-                r = session.post(base + "/v1/moderate", json={"id": comment_id, "text": text}, timeout=10)
-                ok = r.status_code == 200 and r.json().get("decision") in ("approve", "review", "reject")
+                r = session.post(base + path, data=raw, headers=headers, timeout=10)
+                ok = r.status_code == 200 and answered(r)
                 err = None if ok else f"HTTP {r.status_code}"
             except requests.RequestException as exc:
                 err = type(exc).__name__
@@ -115,10 +161,20 @@ def main():
         for p in sorted(work.rglob("*"), reverse=True):
             p.unlink() if p.is_file() else p.rmdir()
     work.mkdir(parents=True, exist_ok=True)
-    db_url = f"sqlite:///{work / 'bench.db'}"
+    if DATABASE == "postgresql":
+        from sqlalchemy import create_engine, text as sql
+
+        name = f"moderation_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sql(f'CREATE DATABASE "{name}"'))
+        db_url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    else:
+        db_url = f"sqlite:///{work / 'bench.db'}"
     port = free_port()
     env = dict(os.environ, DATABASE_URL=db_url, JOURNAL_DIR=str(work / "journal"), PORT=str(port),
-               MODERATION_API_KEYS=API_KEY, PROMETHEUS_MULTIPROC_DIR=str(work / "prom"), LOG_LEVEL="WARNING")
+               MODERATION_API_KEYS=API_KEY, PERSPECTIVE_API_KEYS=API_KEY,
+               CORAL_SIGNING_SECRETS=CORAL_SECRET, PROMETHEUS_MULTIPROC_DIR=str(work / "prom"), LOG_LEVEL="WARNING")
     env.setdefault("WEB_CONCURRENCY", "2")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "webhook/gunicorn.conf.py",
                                "webhook.wsgi:app"], cwd=ROOT, env=env,
@@ -152,7 +208,13 @@ def main():
         sat_lat, sat_err, sat_sent, sat_elapsed = run_clients(base, texts, SATURATION_SECONDS, 0, "sat")
         time.sleep(1)
         store = Store(db_url)
-        stored_load = store.count_prefix("load-")
+        from sqlalchemy import text as sql
+
+        with store.engine.connect() as conn:
+            # Perspective calls carry no id: their comments are found by the "[load-...]" tag in their text.
+            tagged = conn.execute(sql("SELECT count(*) FROM moderated_comments WHERE comment_id LIKE 'perspective:%' "
+                                      "AND text LIKE '%[load-%'")).scalar()
+        stored_load = store.count_prefix("load-") + tagged
         worker_rss = [max((s[i] for s in rss_samples if i < len(s) and s[i]), default=0)
                       for i in range(max((len(s) for s in rss_samples), default=0))]
         report = {
@@ -165,6 +227,9 @@ def main():
             "stored_decisions": stored_load, "sent_comments": len(set(sent)),
             "exactly_one_each": stored_load == len(set(sent)) and store.count_duplicates() == 0,
             "worker_rss_mb_max": [round(x, 1) for x in worker_rss],
+            "rss_series_mb": [[round(x or 0, 1) for x in sample] for sample in rss_samples[::5]],
+            "rss_growth_pct": rss_growth(rss_samples),
+            "mix": MIX, "database": DATABASE,
             "saturation": {"clients": CLIENTS, "seconds": round(sat_elapsed, 1), "requests": len(sat_sent),
                            "errors": len(sat_err), "throughput_rps": round(len(sat_lat) / sat_elapsed, 1),
                            "p50_ms": round(statistics.median(sat_lat), 2) if sat_lat else None,
@@ -178,7 +243,8 @@ def main():
           f"(bars: 20 / 100), {report['errors']} errors, {report['throughput_rps']} req/s")
     print(f"stored {report['stored_decisions']} decisions for {report['sent_comments']} comments sent: "
           f"{'exactly one each' if report['exactly_one_each'] else 'MISMATCH'}")
-    print(f"worker RSS max: {report['worker_rss_mb_max']} MB (bar: <= 400)")
+    print(f"worker RSS max: {report['worker_rss_mb_max']} MB (bar: <= 400); growth over the run: "
+          f"{report['rss_growth_pct']}% (soak bar: within 10%)")
     print(f"saturation ({CLIENTS} clients, no pacing): {report['saturation']['throughput_rps']} req/s, "
           f"p50 {report['saturation']['p50_ms']} ms")
     (work / "report.json").write_text(json.dumps(report, indent=2) + "\n")
