@@ -1,6 +1,7 @@
 """Faults under load through gunicorn: the store stops and returns, a worker is SIGKILLed,
 the model is missing or corrupt. Every comment gets an answer and exactly one stored decision."""
 
+import json
 import os
 import shutil
 import signal
@@ -97,12 +98,33 @@ def test_postgresql_stops_mid_load_and_returns(settings, postgres_url, tmp_path)
     assert set(counts) == set(answers) and set(counts.values()) == {1}
 
 
+def hold_and_decide(base, db, n):
+    """n comments held for review and decided by a moderator straight in the store: n outbox rows."""
+    from webhook.review.accounts import authenticate, create_user
+    from webhook.review.queue import decide
+    from webhook.store import Store
+
+    ids = []
+    for i in range(n):
+        r = requests.post(base + "/v1/moderate", timeout=10, headers={"Authorization": f"Bearer {KEY}"},
+                          json={"id": f"held-{i}", "text": f"Espèce d'imbécile numéro {i}, tu n'as rien compris."})
+        assert r.json()["decision"] == "review"
+        ids.append(f"held-{i}")
+    store = Store(db)
+    create_user(store, "mod", "long enough password")
+    uid = authenticate(store, "mod", "long enough password")[0]
+    decide(store, [row.id for row in store.queue()], uid, "approve")
+    store.engine.dispose()
+    return ids
+
+
 def test_a_worker_killed_mid_load_loses_nothing(settings, tmp_path):
     cms = FakeCMS()
     db = f"sqlite:///{tmp_path / 'db.sqlite'}"
     try:
         with gunicorn(settings, tmp_path, MODERATION_API_KEYS=KEY, CMS_CALLBACK_URL=cms.url,
                       CMS_CALLBACK_SECRET="s") as base:
+            held = hold_and_decide(base, db, 6)  # outbox rows the workers' deliverers are sending
             threads, answers, errors = load(base, "kill", 8, 8, retry=True)
             time.sleep(3)
             os.kill(base.workers()[0], signal.SIGKILL)
@@ -111,6 +133,9 @@ def test_a_worker_killed_mid_load_loses_nothing(settings, tmp_path):
             assert errors == []
             counts = stored(db, "kill")
             assert set(counts) == set(answers) and set(counts.values()) == {1}
+            assert wait_for(lambda: len(cms.received) >= len(held))
+            delivered = [json.loads(body)["id"] for body, _ in cms.received]
+            assert sorted(delivered) == sorted(held) and len(set(delivered)) == len(delivered)
             engine = create_engine(db)
             with engine.connect() as conn:
                 assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
