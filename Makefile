@@ -36,8 +36,11 @@ demo: model
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# Latency and throughput of the default pipeline, then the side-by-side comparison with MiniLM
+# and a TF-IDF baseline (var/bench/compare.json and compare.md; a few minutes).
 bench: model
 	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_classifier.py
+	$(PY) scripts/bench_compare.py
 
 bench-webhook: model
 	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_webhook.py

