@@ -22,19 +22,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from webhook.store import Outbox
+from webhook.store import Outbox, as_utc, utcnow as now
 
 log = logging.getLogger(__name__)
 LEASE_SECONDS = 30
 MAX_BACKOFF = 300
-
-
-def now():
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _aware(moment):
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def sign(secret, body):
@@ -54,7 +46,7 @@ class Deliverer:
         """Try the oldest pending row; True if one was sent, False if none is due or it failed."""
         with Session(self.store.engine) as session:
             row = session.scalars(select(Outbox).where(Outbox.status == "pending").order_by(Outbox.id).limit(1)).first()
-            if row is None or _aware(row.next_attempt_at) > now():
+            if row is None or as_utc(row.next_attempt_at) > now():
                 return False
             claimed = session.execute(update(Outbox).where(
                 Outbox.id == row.id, Outbox.status == "pending", Outbox.attempts == row.attempts).values(

@@ -116,6 +116,15 @@ def reason_tags(reasons):
     return "," + ",".join(tags) + ("," if tags else "")
 
 
+def utcnow():
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def as_utc(moment):
+    """A stored time as an aware UTC datetime: SQLite gives naive ones back, PostgreSQL aware ones."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
 def text_sha256(text):
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -225,7 +234,7 @@ def entry_from_result(result, *, client, comment_id, text, source, story=None, a
         "model_version": result["model_version"], "policy_version": result["policy_version"],
         "queue": "review" if result["decision"] == "review" else None,
         "reason_tags": reason_tags(result["reasons"]),
-        "created_at": now or dt.datetime.now(dt.timezone.utc),
+        "created_at": now or utcnow(),
     }
 
 

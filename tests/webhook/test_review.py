@@ -159,3 +159,20 @@ def test_dashboard_shows_charts(review_app):
     mod = sign_in(review_app.test_client())
     html = mod.get("/review/dashboard").get_data(as_text=True)
     assert html.count("<svg") >= 3 and "<rect" in html
+
+
+def test_pages_of_fifty_oldest_first(review_app):
+    from webhook.review.queue import PAGE_SIZE, page
+    from webhook.store import entry_from_result
+
+    store = review_app.extensions["store"]
+    result = review_app.extensions["moderator"].moderate(HELD[1])
+    for i in range(PAGE_SIZE + 2):
+        store.record(entry_from_result(result, client="local", comment_id=f"p{i}", text=f"{HELD[1]} {i}",
+                                       source="native"))
+    first, total = page(store, "all", {}, 1)
+    second, _ = page(store, "all", {}, 2)
+    assert total == PAGE_SIZE + 5 and len(first) == PAGE_SIZE and len(second) == 5
+    assert [r.comment_id for r in first[:3]] == ["h0", "h1", "h2"]
+    neutral, n_neutral = page(store, "all", {"stance": result["stance"]["label"]}, 1)
+    assert n_neutral >= PAGE_SIZE + 2 and len(neutral) == PAGE_SIZE

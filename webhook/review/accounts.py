@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from webhook.store import User
+from webhook.store import User, as_utc, utcnow as now
 
 ROLES = ("moderator", "admin")
 MAX_FAILURES = 5
@@ -19,14 +19,6 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 class AccountError(ValueError):
     pass
-
-
-def now():
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def _aware(moment):
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def create_user(store, name, password, role="moderator"):
@@ -51,7 +43,7 @@ def authenticate(store, name, password):
         if user is None or not user.active:
             check_password_hash(_DUMMY_HASH, password)
             raise AccountError("wrong name or password")
-        locked = _aware(user.locked_until)
+        locked = as_utc(user.locked_until)
         if locked and locked > now():
             raise AccountError("account locked after too many failed sign-ins; try again later")
         if not check_password_hash(user.password_hash, password):

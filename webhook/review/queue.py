@@ -12,7 +12,7 @@ import numpy as np
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from webhook.store import ModeratedComment, ModeratorAction, Outbox, User
+from webhook.store import ModeratedComment, ModeratorAction, Outbox, User, as_utc, utcnow as now
 
 QUEUES = ("all", "dehumanising", "identity_attack", "insult", "threat", "shouting", "low_confidence")
 REJECT_REASONS = ("OFFENSIVE", "ABUSIVE", "HATE_SPEECH", "HARASSMENT_BULLYING", "SPAM", "OTHER")
@@ -22,10 +22,6 @@ FLAG_NAMES = ("dehumanising", "identity_attack", "insult", "threat", "shouting")
 
 class AlreadyDecided(Exception):
     pass
-
-
-def now():
-    return dt.datetime.now(dt.timezone.utc)
 
 
 def _held(queue, filters):
@@ -52,13 +48,15 @@ def page(store, queue="all", filters=None, page_no=1, newest_first=False):
     filters = filters or {}
     where = _held(queue, filters)
     order = ModeratedComment.created_at.desc() if newest_first else ModeratedComment.created_at
+    query = select(ModeratedComment).where(where).order_by(order, ModeratedComment.id)
+    start = (max(page_no, 1) - 1) * PAGE_SIZE
     with Session(store.engine) as session:
-        rows = list(session.scalars(select(ModeratedComment).where(where).order_by(order, ModeratedComment.id)))
         if filters.get("stance"):
-            rows = [r for r in rows if (r.stance or {}).get("label") == filters["stance"]]
-        total = len(rows)
-        start = (max(page_no, 1) - 1) * PAGE_SIZE
-        return rows[start:start + PAGE_SIZE], total
+            # Stance sits in a JSON column that SQLite and PostgreSQL query differently: filter here.
+            rows = [r for r in session.scalars(query) if (r.stance or {}).get("label") == filters["stance"]]
+            return rows[start:start + PAGE_SIZE], len(rows)
+        total = session.scalar(select(func.count()).select_from(ModeratedComment).where(where))
+        return list(session.scalars(query.offset(start).limit(PAGE_SIZE))), total
 
 
 def get(store, row_id):
@@ -172,8 +170,7 @@ def dashboard(store, days=14):
         rows = list(session.scalars(select(ModeratedComment).where(ModeratedComment.created_at >= since)))
     per_day, stance_mix = {}, {}
     for r in rows:
-        created = r.created_at if r.created_at.tzinfo else r.created_at.replace(tzinfo=dt.timezone.utc)
-        day = per_day.setdefault(created.date().isoformat(), {
+        day = per_day.setdefault(as_utc(r.created_at).date().isoformat(), {
             "received": 0, "approve": 0, "review": 0, "reject": 0,
             "overturned": dict.fromkeys(FLAG_NAMES, 0), "confirmed": dict.fromkeys(FLAG_NAMES, 0)})
         day["received"] += 1
