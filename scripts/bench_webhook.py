@@ -21,10 +21,7 @@ import hmac
 import json
 import os
 import uuid
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -36,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from classifier.data import corpus_files, read_jsonl  # noqa: E402
+from scripts.local_server import free_port, serve  # noqa: E402
 from webhook.store import Store  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
@@ -70,12 +68,6 @@ def answered(response):
     return body.get("decision") in ("approve", "review", "reject") or "status" in body or "attributeScores" in body
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def rss_mb(pid):
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -84,18 +76,6 @@ def rss_mb(pid):
     except FileNotFoundError:
         return None
     return None
-
-
-def children(pid):
-    out = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(stat.parent.name))
-    return out
 
 
 def rss_growth(samples):
@@ -171,25 +151,11 @@ def main():
         db_url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     else:
         db_url = f"sqlite:///{work / 'bench.db'}"
-    port = free_port()
-    env = dict(os.environ, DATABASE_URL=db_url, JOURNAL_DIR=str(work / "journal"), PORT=str(port),
-               MODERATION_API_KEYS=API_KEY, PERSPECTIVE_API_KEYS=API_KEY,
-               CORAL_SIGNING_SECRETS=CORAL_SECRET, PROMETHEUS_MULTIPROC_DIR=str(work / "prom"), LOG_LEVEL="WARNING")
-    env.setdefault("WEB_CONCURRENCY", "2")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "webhook/gunicorn.conf.py",
-                               "webhook.wsgi:app"], cwd=ROOT, env=env,
-                              stdout=open(work / "server.log", "w"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening or not ready yet
-                pass
-            time.sleep(0.3)
-        else:
-            raise SystemExit("gunicorn did not start; see var/bench-webhook/server.log")
+    env = dict(DATABASE_URL=db_url, JOURNAL_DIR=str(work / "journal"), PORT=str(free_port()),
+               MODERATION_API_KEYS=API_KEY, PERSPECTIVE_API_KEYS=API_KEY, CORAL_SIGNING_SECRETS=CORAL_SECRET,
+               PROMETHEUS_MULTIPROC_DIR=str(work / "prom"), LOG_LEVEL="WARNING",
+               WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "2"))
+    with serve(env, work / "server.log") as base:
         texts = [rec["text"] for path in corpus_files(ROOT / "training_data") for _, rec in read_jsonl(path)]
         run_clients(base, texts, 5, INTERVAL, "warm")  # warm-up: lazy loads in every worker
 
@@ -198,7 +164,7 @@ def main():
 
         def sample():
             while not sampling.wait(2):
-                rss_samples.append([rss_mb(p) for p in children(server.pid)])
+                rss_samples.append([rss_mb(p) for p in base.workers()])
 
         sampler = threading.Thread(target=sample)
         sampler.start()
@@ -235,9 +201,6 @@ def main():
                            "p50_ms": round(statistics.median(sat_lat), 2) if sat_lat else None,
                            "p99_ms": round(percentile(sat_lat, 99), 2)},
         }
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     print(json.dumps(report, indent=2))
     print(f"\n{CLIENTS} clients for {report['seconds']} s: p50 {report['p50_ms']} ms, p99 {report['p99_ms']} ms "
           f"(bars: 20 / 100), {report['errors']} errors, {report['throughput_rps']} req/s")

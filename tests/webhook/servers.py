@@ -1,68 +1,26 @@
 """Real servers for the webhook's tests: gunicorn on loopback, and a fake CMS callback endpoint."""
 
 import contextlib
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Running(str):
-    """The base URL of a running server, which also knows its master's pid."""
-
-    pid = None
-
-    def workers(self):
-        out = subprocess.check_output(["ps", "-eo", "pid=,ppid="], text=True).split()
-        pairs = zip(out[::2], out[1::2])
-        return [int(pid) for pid, ppid in pairs if int(ppid) == self.pid]
+from scripts.local_server import ROOT, ServerError, free_port, serve  # noqa: F401 (ROOT, free_port re-exported)
 
 
 @contextlib.contextmanager
 def gunicorn(settings, tmp, **env_overrides):
     """gunicorn with the session's model on a fresh SQLite store in `tmp`; yields its base URL (a Running)."""
-    port = free_port()
-    env = {**os.environ, "MODEL_DIR": str(settings.model_dir), "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite'}",
-           "JOURNAL_DIR": str(tmp / "journal"), "PORT": str(port), "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
+    env = {"MODEL_DIR": str(settings.model_dir), "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite'}",
+           "JOURNAL_DIR": str(tmp / "journal"), "PORT": str(free_port()), "PROMETHEUS_MULTIPROC_DIR": str(tmp / "prom"),
            "WEB_CONCURRENCY": "2", **env_overrides}
-    log = open(tmp / "server.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "webhook/gunicorn.conf.py", "webhook.wsgi:app"],
-                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = Running(f"http://127.0.0.1:{port}")
-    base.pid = proc.pid
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            if requests.get(base + "/readyz", timeout=1).status_code == 200:
-                break
-        except requests.RequestException:  # not listening or not ready yet
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        log.seek(0)
-        pytest.fail("gunicorn did not become ready:\n" + log.read()[-3000:])
     try:
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        log.close()
+        with serve(env, tmp / "server.log") as base:
+            yield base
+    except ServerError as exc:
+        pytest.fail(str(exc))
 
 
 class FakeCMS:
