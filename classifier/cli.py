@@ -1,4 +1,4 @@
-"""Command line: `python -m classifier {train,classify,evaluate}`.
+"""Command line: `python -m classifier {train,classify,evaluate,check,audit,users,export-decisions}`.
 
 Errors in the input (missing file, bad JSON line, unknown topic) end the
 command with a one-line message naming what is wrong and exit status 2.
@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from .config import Settings
-from .data import DataError, read_jsonl
+from .data import DataError, read_jsonl, write_jsonl
 from .model import ModelError
 from .policy import PolicyError
 from .progress import progress
@@ -57,8 +57,7 @@ def _refresh_decisions(settings, path):
     except Exception:  # no store yet (a fresh clone): train on the corpus and any exported file
         return
     if records:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        write_jsonl(path, records)
         print(f"{len(records)} moderator decisions from the store included", file=sys.stderr)
 
 
@@ -136,10 +135,39 @@ def cmd_evaluate(args, settings):
     report["seconds"] = round(time.perf_counter() - started, 2)
     print(format_report(report))
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"\nmetrics written to {args.json}")
+        _write_json(args.json, report)
     return 0
+
+
+def _write_json(path, report):
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nreport written to {path}")
+
+
+def cmd_check(args, settings):
+    from .functional import format_report, load_suite, run_suite
+
+    suite = load_suite(args.suite or settings.functional_suite)
+    moderator = _moderator(settings)
+    report = run_suite(moderator, suite)
+    report["model_version"] = moderator.model.version
+    print(format_report(report, show_failures=args.show_failures))
+    if args.json:
+        _write_json(args.json, report)
+    return 0 if report["ok"] else 1
+
+
+def cmd_audit(args, settings):
+    from .fairness import audit, format_report
+
+    moderator = _moderator(settings)
+    report = audit(moderator, Path(args.audit or settings.fairness_audit))
+    report["model_version"] = moderator.model.version
+    print(format_report(report))
+    if args.json:
+        _write_json(args.json, report)
+    return 0 if report["ok"] else 1
 
 
 def _store(settings):
@@ -183,10 +211,7 @@ def cmd_export_decisions(args, settings):
         since = since if since.tzinfo else since.replace(tzinfo=dt.timezone.utc)
     records = corrected_records(_store(settings), since)
     out = Path(args.output or settings.moderator_decisions)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", encoding="utf-8") as fh:
-        for rec in records:
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    write_jsonl(out, records)
     print(f"{len(records)} moderator decisions written to {out}")
     return 0
 
@@ -217,6 +242,22 @@ def build_parser():
     p.add_argument("--batch-size", type=int, default=256, help="comments embedded together")
     p.add_argument("--compact", action="store_true", help="print one line of JSON")
     p.set_defaults(func=cmd_classify)
+
+    p = sub.add_parser("check", help="run the functional test suite and compare with its thresholds",
+                       description="Pass rate per functionality and overall on the functional suite "
+                                   "(tests/functional); exit status 1 below the thresholds in its thresholds.toml.")
+    p.add_argument("--suite", help="suite directory (default: tests/functional or $FUNCTIONAL_SUITE)")
+    p.add_argument("--show-failures", type=int, default=0, metavar="N", help="list N failed cases per functionality")
+    p.add_argument("--json", help="also write the report, failures included, to this JSON file")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("audit", help="fairness audit across identities and stances",
+                       description="Subgroup, BPSN and BNSP ROC AUC and civil false-reject rate per identity, "
+                                   "decision rates of civil comments by stance; exit status 1 when a bar in the "
+                                   "audit's thresholds.toml fails.")
+    p.add_argument("--audit", help="audit directory (default: tests/fairness or $FAIRNESS_AUDIT)")
+    p.add_argument("--json", help="also write the report to this JSON file")
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser("users", help="moderator accounts of the review queue")
     users = p.add_subparsers(dest="users_command", required=True)

@@ -38,6 +38,8 @@ class Settings:
     policy_path: Path = PACKAGE_DIR / "resources" / "policy.toml"
     training_data: Path = PROJECT_ROOT / "training_data"
     moderator_decisions: Path = PROJECT_ROOT / "var" / "moderator_decisions.jsonl"
+    functional_suite: Path = PROJECT_ROOT / "tests" / "functional"
+    fairness_audit: Path = PROJECT_ROOT / "tests" / "fairness"
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'moderation.db'}"
@@ -67,6 +69,8 @@ class Settings:
             policy_path=_path(env, "MODERATION_POLICY", base.policy_path),
             training_data=_path(env, "TRAINING_DATA", base.training_data),
             moderator_decisions=_path(env, "MODERATOR_DECISIONS", base.moderator_decisions),
+            functional_suite=_path(env, "FUNCTIONAL_SUITE", base.functional_suite),
+            fairness_audit=_path(env, "FAIRNESS_AUDIT", base.fairness_audit),
             host=env.get("HOST", base.host),
             port=port,
             database_url=env.get("DATABASE_URL", base.database_url),

@@ -50,6 +50,16 @@ def read_jsonl(path):
             raise DataError(f"{path}:{lineno + 1}: not valid UTF-8 ({exc.reason})") from None
 
 
+def write_jsonl(path, records):
+    """Write dicts to a JSONL file (UTF-8, one a line), creating its directory; returns the count."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return len(records)
+
+
 def check_record(rec):
     """Return the list of contract problems of one training record (empty when valid)."""
     problems = []

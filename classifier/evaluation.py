@@ -36,7 +36,7 @@ def _flag_metrics(gold, pred, scores):
 def evaluate(moderator, records, results=None):
     """Metrics dict for `records` (labelled comments); `results` reuses pipeline outputs."""
     results = results if results is not None else moderate_all(moderator, records)
-    report = {"n": len(records), "flags": {}, "stance": {}, "by_language": {}}
+    report = {"n": len(records), "flags": {}, "stance": {}, "by_language": {}, "by_topic": {}}
     for flag in EVAL_FLAGS:
         gold = [int(r[flag]) for r in records]
         pred = [int(o["flags"][flag]["value"]) for o in results]
@@ -67,13 +67,36 @@ def evaluate(moderator, records, results=None):
         "civil_held_rate": _rate(gold_decisions, pred_decisions, "approve"),
     }
 
-    for lang in sorted({r["lang"] for r in records}):
-        idx = [i for i, r in enumerate(records) if r["lang"] == lang]
-        gold = [int(records[i]["toxic"]) for i in idx]
-        scores = [results[i]["flags"]["toxic"]["score"] for i in idx]
-        pred = [int(results[i]["flags"]["toxic"]["value"]) for i in idx]
-        report["by_language"][lang] = {"n": len(idx), **_flag_metrics(gold, pred, scores)}
+    for field, key in (("lang", "by_language"), ("topic", "by_topic")):
+        for value in sorted({r[field] for r in records}):
+            idx = [i for i, r in enumerate(records) if r[field] == value]
+            gold = [int(records[i]["toxic"]) for i in idx]
+            scores = [results[i]["flags"]["toxic"]["score"] for i in idx]
+            pred = [int(results[i]["flags"]["toxic"]["value"]) for i in idx]
+            report[key][value] = {"n": len(idx), **_flag_metrics(gold, pred, scores)}
     return report
+
+
+def worst_errors(records, results, n=20):
+    """The `n` comments the model got most confidently wrong, worst first.
+
+    A comment is wrong when a behaviour flag's value differs from its gold label; its
+    error is the largest |gold - score| over those flags. Each item: {text, lang, topic,
+    gold, predicted (flag lists), error, decision, evidence}.
+    """
+    errors = []
+    for rec, out in zip(records, results):
+        wrong = [f for f in BEHAVIOUR_FLAGS if bool(rec[f]) != out["flags"][f]["value"]]
+        if not wrong:
+            continue
+        errors.append({
+            "text": rec["text"], "lang": rec["lang"], "topic": rec["topic"],
+            "gold": [f for f in BEHAVIOUR_FLAGS if rec[f]],
+            "predicted": [f for f in BEHAVIOUR_FLAGS if out["flags"][f]["value"]],
+            "error": round(max(abs(int(rec[f]) - out["flags"][f]["score"]) for f in wrong), 4),
+            "decision": out["decision"], "evidence": out["evidence"],
+        })
+    return sorted(errors, key=lambda e: -e["error"])[:n]
 
 
 def _rate(gold, pred, label):
@@ -100,4 +123,7 @@ def format_report(report):
     for lang, m in report["by_language"].items():
         auc = "-" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}"
         lines.append(f"toxic in {lang}: F1 {m['f1']:.3f}, ROC AUC {auc} (n={m['n']})")
+    for topic, m in report.get("by_topic", {}).items():
+        auc = "-" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}"
+        lines.append(f"toxic on {topic}: F1 {m['f1']:.3f}, ROC AUC {auc} (n={m['n']})")
     return "\n".join(lines)

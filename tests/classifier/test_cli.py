@@ -8,16 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.classifier.commands import run
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(args, settings, **kw):
-    env = dict(os.environ, MODEL_DIR=str(settings.model_dir))
-    return subprocess.run([sys.executable, "-m", "classifier", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300, **kw)
-
-
-@pytest.mark.parametrize("command", ["train", "classify", "evaluate"])
+@pytest.mark.parametrize("command", ["train", "classify", "evaluate", "check", "audit"])
 def test_every_subcommand_has_help(command, settings):
     out = run([command, "--help"], settings)
     assert out.returncode == 0 and "usage:" in out.stdout

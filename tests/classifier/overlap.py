@@ -1,0 +1,41 @@
+"""Near-copies between evaluation sentences and the training corpus.
+
+An evaluation case that is a light rewording of a training comment measures memory, not the
+model; the suites and the audit must stay apart from the corpus by more than exact text.
+"""
+
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from classifier.data import corpus_files, load_records, text_key
+
+ROOT = Path(__file__).resolve().parents[2]
+NGRAM = 5
+MAX_JACCARD = 0.5  # character 5-gram overlap above which two comments count as one reworded
+
+
+def grams(text):
+    key = text_key(text)
+    return {key[i:i + NGRAM] for i in range(max(1, len(key) - NGRAM + 1))}
+
+
+def training_texts():
+    return [r["text"] for r in load_records(corpus_files(ROOT / "training_data"))]
+
+
+def near_copies(texts, corpus):
+    """[(jaccard, text, corpus_text)] for each text whose 5-gram Jaccard with a corpus text >= MAX_JACCARD."""
+    corpus_grams = [grams(t) for t in corpus]
+    index = defaultdict(list)
+    for i, g in enumerate(corpus_grams):
+        for gram in g:
+            index[gram].append(i)
+    found = []
+    for text in texts:
+        g = grams(text)
+        shared = Counter(i for gram in g for i in index.get(gram, ()))
+        for i, n in shared.most_common(3):
+            jaccard = n / len(g | corpus_grams[i])
+            if jaccard >= MAX_JACCARD:
+                found.append((round(jaccard, 2), text, corpus[i]))
+    return found
