@@ -23,7 +23,7 @@ from .data import DataError, read_jsonl
 from .evaluation import moderate_all
 from .labels import DECISIONS, STANCE_LABELS, DEFAULT_TOPIC
 
-PLACEHOLDERS = ("x", "de_x", "tous", "ils")
+PLACEHOLDERS = ("x", "de_x", "tous", "ils", "eux")
 
 
 def _read_toml(path):
@@ -41,7 +41,7 @@ def _fill(template, identity):
     # French elides "de" before a vowel or a mute h: "d'alaouites", "d'homosexuels".
     de = "d'" if term[0].lower() in "aeiouyéèêâîôh" else "de "
     return template.format(x=term, de_x=de + term, tous="toutes" if feminine else "tous",
-                           ils="elles" if feminine else "ils")
+                           ils="elles" if feminine else "ils", eux="elles" if feminine else "eux")
 
 
 def template_sentences(path):

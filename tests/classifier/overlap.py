@@ -11,7 +11,7 @@ from classifier.data import corpus_files, load_records, text_key
 
 ROOT = Path(__file__).resolve().parents[2]
 NGRAM = 5
-MAX_JACCARD = 0.5  # character 5-gram overlap above which two comments count as one reworded
+MAX_JACCARD = 0.4  # character 5-gram overlap from which two comments count as one reworded
 
 
 def grams(text):
