@@ -49,7 +49,7 @@ class CommentFeatures:
 
     def __init__(self, lexicon, char_ngrams=(2, 6), max_char_features=60000, word_ngrams=(1, 2),
                  max_word_features=40000, embedding_weight=1.0, char_weight=2.0, word_weight=2.0,
-                 lexicon_weight=0.5, scope_marks=True):
+                 lexicon_weight=0.5, scope_marks=True, word_max_df=0.1):
         self.lexicon = lexicon
         self.char_ngrams = char_ngrams
         self.max_char_features = max_char_features
@@ -60,6 +60,7 @@ class CommentFeatures:
         self.word_weight = word_weight
         self.lexicon_weight = lexicon_weight
         self.scope_marks = scope_marks
+        self.word_max_df = word_max_df
         self.vectorizer_ = None
         self.word_vectorizer_ = None
 
@@ -78,14 +79,24 @@ class CommentFeatures:
                                                min_df=2, dtype=np.float32).fit(texts)
         if self.max_word_features:
             self.word_vectorizer_ = TfidfVectorizer(ngram_range=self.word_ngrams, max_features=self.max_word_features,
-                                                    sublinear_tf=True, min_df=2, dtype=np.float32,
-                                                    token_pattern=r"[^ |]+" if self.scope_marks else r"(?u)\b\w\w+\b",
+                                                    sublinear_tf=True, min_df=2, max_df=self.word_max_df,
+                                                    dtype=np.float32, token_pattern=r"[^ |]+" if self.scope_marks else r"(?u)\b\w\w+\b",
                                                     ).fit(self._word_input(texts))
         for vectorizer in (self.vectorizer_, self.word_vectorizer_):
             if vectorizer is not None:
                 # The n-grams cut by min_df/max_features: introspection only, and most of the model's size.
                 vectorizer.stop_words_ = None
         return self
+
+    def _cue_counts(self, normalised, cues):
+        """Cue counts per category, then one count of cues inside quotation marks.
+
+        A cue inside « » or quotes is mentioned, not used ("traiter les réfugiés de « vermine »"),
+        so it counts in the last column instead of its category's.
+        """
+        spans = [m.span() for m in QUOTED.finditer(normalised.original)]
+        used = [c for c in cues if not any(a <= c.start and c.end <= b for a, b in spans)]
+        return np.append(self.lexicon.counts(used), np.log1p(len(cues) - len(used))).astype(np.float32)
 
     def transform(self, normalised, embeddings, cues):
         texts = self._text_input(normalised)
@@ -95,8 +106,8 @@ class CommentFeatures:
         if self.word_vectorizer_ is not None:
             blocks.append(self.word_vectorizer_.transform(self._word_input(texts)) * self.word_weight)
         if self.lexicon_weight:
-            counts = np.vstack([self.lexicon.counts(c) for c in cues]) if cues else \
-                np.zeros((0, len(self.lexicon.categories)), dtype=np.float32)
+            counts = np.vstack([self._cue_counts(n, c) for n, c in zip(normalised, cues)]) if cues else \
+                np.zeros((0, len(self.lexicon.categories) + 1), dtype=np.float32)
             blocks.append(sparse.csr_matrix(counts * self.lexicon_weight))
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
 

@@ -76,13 +76,20 @@ class Policy:
 
         values: {flag: bool} for every flag that is raised or not.
         scores, thresholds: {flag: float} for model flags; a score within
-        `margin` below its threshold counts as low confidence.
+        `margin` of its threshold counts as low confidence: below it, a comment
+        that would be approved is held (`uncertain_decision`); above it, a flag
+        that would reject holds the comment instead.
         """
         decision, reasons = "approve", []
         for flag, raised in values.items():
             target = self.decisions.get(flag)
             if raised and target and target != "approve":
                 reasons.append(flag)
+                # A flag raised by a hair does not reject on its own: a moderator sees it first.
+                if (_SEVERITY[target] > _SEVERITY[self.uncertain_decision] and scores is not None
+                        and flag in scores and scores[flag] < thresholds[flag] + self.margin):
+                    reasons.append(f"low_confidence:{flag}")
+                    target = self.uncertain_decision
                 if _SEVERITY[target] > _SEVERITY[decision]:
                     decision = target
         for flag in BEHAVIOUR_FLAGS:

@@ -31,6 +31,17 @@ def test_low_confidence_goes_to_review(policy):
     assert verdict.decision == "review" and verdict.reasons == ("low_confidence:threat",)
 
 
+def test_a_rejecting_flag_raised_by_a_hair_holds_instead(policy):
+    scores = dict.fromkeys(THRESHOLDS, 0.0) | {"dehumanising": 0.55}
+    verdict = policy.decide(values(dehumanising=True), scores, THRESHOLDS)
+    assert verdict.decision == "review" and verdict.reasons == ("dehumanising", "low_confidence:dehumanising")
+    scores["dehumanising"] = 0.6  # threshold + margin: confident
+    assert policy.decide(values(dehumanising=True), scores, THRESHOLDS).decision == "reject"
+    # An insult just above its threshold was going to review anyway: nothing changes.
+    scores = dict.fromkeys(THRESHOLDS, 0.0) | {"insult": 0.52}
+    assert policy.decide(values(insult=True), scores, THRESHOLDS).reasons == ("insult",)
+
+
 def test_confident_civil_comment_is_approved(policy):
     scores = dict.fromkeys(THRESHOLDS, 0.05)
     assert policy.decide(values(), scores, THRESHOLDS).decision == "approve"
