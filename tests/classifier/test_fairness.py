@@ -9,7 +9,7 @@ import pytest
 from classifier.data import DataError
 from classifier.fairness import audit, format_report, identity_metrics, stance_comments, stance_rates, template_sentences
 from tests.classifier.commands import run
-from tests.classifier.overlap import near_copies, training_texts
+from tests.classifier.overlap import TARGETED_MAX_JACCARD, near_copies, training_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 AUDIT = ROOT / "tests" / "fairness"
@@ -77,10 +77,13 @@ def test_stance_comments_are_civil_balanced_and_not_training_data():
     counts = {label: sum(c["stance"] == label for c in comments) for label in ("pro_regime", "pro_opposition")}
     assert min(counts.values()) >= 60 and abs(counts["pro_regime"] - counts["pro_opposition"]) <= 5
     assert near_copies([c["text"] for c in comments], training_texts()) == []
+    assert near_copies([c["text"] for c in comments], training_texts(targeted_only=True), limit=TARGETED_MAX_JACCARD) == []
 
 
 def test_template_sentences_are_not_rewordings_of_training_comments():
-    assert near_copies([s["text"] for s in template_sentences(AUDIT / "templates.toml")], training_texts()) == []
+    texts = [s["text"] for s in template_sentences(AUDIT / "templates.toml")]
+    assert near_copies(texts, training_texts()) == []
+    assert near_copies(texts, training_texts(targeted_only=True), limit=TARGETED_MAX_JACCARD) == []
 
 
 def test_a_bad_stance_line_is_reported(tmp_path):

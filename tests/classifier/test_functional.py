@@ -9,7 +9,7 @@ from classifier.data import DataError
 from classifier.functional import Functionality, format_report, load_suite, passes, run_suite
 
 from tests.classifier.commands import run
-from tests.classifier.overlap import near_copies, training_texts
+from tests.classifier.overlap import TARGETED_MAX_JACCARD, near_copies, training_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = ROOT / "tests" / "functional"
@@ -68,6 +68,8 @@ def test_the_suite_has_the_size_and_coverage_the_issue_asks():
 def test_no_suite_case_is_a_training_comment_or_a_rewording_of_one():
     cases = [t for f in load_suite(SUITE).functionalities for t in f.cases]
     assert near_copies(cases, training_texts()) == []
+    # The batches aimed at the suite's weak functionalities must not echo its cases either.
+    assert near_copies(cases, training_texts(targeted_only=True), limit=TARGETED_MAX_JACCARD) == []
 
 
 def test_passes_needs_the_gold_label_and_the_named_flag():
