@@ -8,6 +8,7 @@ the capitals rule, and a topic's stance is one of its labels.
 
 import hashlib
 import json
+import tomllib
 from pathlib import Path
 
 from .labels import BEHAVIOUR_FLAGS, LANGUAGES, RECORD_FIELDS, STANCE_LABELS
@@ -48,6 +49,17 @@ def read_jsonl(path):
                 yield lineno, obj
         except UnicodeDecodeError as exc:
             raise DataError(f"{path}:{lineno + 1}: not valid UTF-8 ({exc.reason})") from None
+
+
+def read_toml(path):
+    """A TOML file as a dict; DataError naming the file when it is missing or invalid."""
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise DataError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"{path}: invalid TOML: {exc}") from None
 
 
 def write_jsonl(path, records):

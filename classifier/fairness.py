@@ -13,27 +13,16 @@ Two parts, each read from an audit directory (tests/fairness by default):
 `thresholds.toml` holds the bars; `audit` reports each and whether it holds.
 """
 
-import tomllib
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from .data import DataError, read_jsonl
+from .data import DataError, read_jsonl, read_toml
 from .evaluation import moderate_all
 from .labels import DECISIONS, STANCE_LABELS, DEFAULT_TOPIC
 
 PLACEHOLDERS = ("x", "de_x", "tous", "ils", "eux")
-
-
-def _read_toml(path):
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"{path}: invalid TOML: {exc}") from None
 
 
 def _fill(template, identity):
@@ -46,7 +35,7 @@ def _fill(template, identity):
 
 def template_sentences(path):
     """[{text, identity, toxic}] from a templates file: every template filled with every identity."""
-    spec = _read_toml(path)
+    spec = read_toml(path)
     identities = spec.get("identities")
     if not isinstance(identities, list) or not identities or not all(
             isinstance(i, dict) and isinstance(i.get("term"), str) and i["term"] for i in identities):
@@ -135,7 +124,7 @@ def stance_rates(comments, results):
 def audit(moderator, directory):
     """Run the audit in `directory`; returns the report dict with per-bar verdicts."""
     directory = Path(directory)
-    thresholds = _read_toml(directory / "thresholds.toml")
+    thresholds = read_toml(directory / "thresholds.toml")
     for name in ("max_civil_reject_rate", "min_bpsn_auc", "max_stance_approval_gap"):
         if not isinstance(thresholds.get(name), (int, float)):
             raise DataError(f"{directory / 'thresholds.toml'}: {name} must be a number")

@@ -10,11 +10,10 @@ where the functionality names a flag, that flag is raised too: dehumanisation
 caught only as an insult would be held instead of rejected.
 """
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .data import DataError, read_jsonl
+from .data import DataError, read_jsonl, read_toml
 from .evaluation import moderate_all
 from .labels import BEHAVIOUR_FLAGS, LANGUAGES
 
@@ -41,16 +40,6 @@ class Suite:
         return sum(len(f.cases) for f in self.functionalities)
 
 
-def _read_toml(path):
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise DataError(f"{path}: file not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise DataError(f"{path}: invalid TOML: {exc}") from None
-
-
 def _rate(table, name, path):
     value = table.get(name)
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
@@ -62,7 +51,7 @@ def load_suite(directory):
     """Read and check a suite directory; raises DataError naming the file (and line) at fault."""
     directory = Path(directory)
     spec_path = directory / "functionalities.toml"
-    spec = _read_toml(spec_path)
+    spec = read_toml(spec_path)
     if not spec:
         raise DataError(f"{spec_path}: no functionality")
     functionalities = []
@@ -95,7 +84,7 @@ def load_suite(directory):
     if stray:
         raise DataError(f"{directory / 'cases'}: case files without a functionality: {', '.join(stray)}")
     thresholds_path = directory / "thresholds.toml"
-    thresholds = _read_toml(thresholds_path)
+    thresholds = read_toml(thresholds_path)
     return Suite(functionalities, _rate(thresholds, "functionality", thresholds_path),
                  _rate(thresholds, "overall", thresholds_path))
 
