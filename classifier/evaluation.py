@@ -120,10 +120,8 @@ def format_report(report):
     for label, row in zip(d["labels"], d["confusion"]):
         lines.append(f"{label:>41} " + " ".join(f"{v:>8}" for v in row))
     lines.append(f"decision accuracy {d['accuracy']:.3f}; civil comments not approved: {d['civil_held_rate']}")
-    for lang, m in report["by_language"].items():
-        auc = "-" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}"
-        lines.append(f"toxic in {lang}: F1 {m['f1']:.3f}, ROC AUC {auc} (n={m['n']})")
-    for topic, m in report.get("by_topic", {}).items():
-        auc = "-" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}"
-        lines.append(f"toxic on {topic}: F1 {m['f1']:.3f}, ROC AUC {auc} (n={m['n']})")
+    for key, preposition in (("by_language", "in"), ("by_topic", "on")):
+        for group, m in report.get(key, {}).items():
+            auc = "-" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}"
+            lines.append(f"toxic {preposition} {group}: F1 {m['f1']:.3f}, ROC AUC {auc} (n={m['n']})")
     return "\n".join(lines)

@@ -95,7 +95,7 @@ def identity_metrics(sentences, results):
     for term in dict.fromkeys(identity):  # file order
         sub = identity == term
         civil = sub & (toxic == 0)
-        bpsn = (sub & (toxic == 0)) | (~sub & (toxic == 1))
+        bpsn = civil | (~sub & (toxic == 1))
         bnsp = (sub & (toxic == 1)) | (~sub & (toxic == 0))
         rows.append({
             "identity": str(term), "n": int(sub.sum()),
@@ -133,6 +133,9 @@ def audit(moderator, directory):
     results = moderate_all(moderator, sentences + [{"text": c["text"]} for c in comments], desc="fairness audit")
     identities = identity_metrics(sentences, results[:len(sentences)])
     stances = stance_rates(comments, results[len(sentences):])
+    missing = [s for s in ("pro_regime", "pro_opposition") if s not in stances]
+    if missing:
+        raise DataError(f"{directory / 'stance_civil.jsonl'}: no {' and no '.join(missing)} comment to compare")
 
     worst_reject = max(identities, key=lambda r: r["civil_reject_rate"])
     worst_bpsn = min(identities, key=lambda r: r["bpsn_auc"] if r["bpsn_auc"] is not None else -1)

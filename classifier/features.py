@@ -71,6 +71,10 @@ class CommentFeatures:
     def _word_input(self, texts):
         return [mark_scope(t) for t in texts] if self.scope_marks else texts
 
+    def _token_pattern(self):
+        # mark_scope has already split the words; "|" marks clause ends, not a token.
+        return r"[^ |]+" if self.scope_marks else r"(?u)\b\w\w+\b"
+
     def fit(self, normalised):
         texts = self._text_input(normalised)
         if self.max_char_features:
@@ -80,7 +84,7 @@ class CommentFeatures:
         if self.max_word_features:
             self.word_vectorizer_ = TfidfVectorizer(ngram_range=self.word_ngrams, max_features=self.max_word_features,
                                                     sublinear_tf=True, min_df=2, max_df=self.word_max_df,
-                                                    dtype=np.float32, token_pattern=r"[^ |]+" if self.scope_marks else r"(?u)\b\w\w+\b",
+                                                    dtype=np.float32, token_pattern=self._token_pattern(),
                                                     ).fit(self._word_input(texts))
         for vectorizer in (self.vectorizer_, self.word_vectorizer_):
             if vectorizer is not None:

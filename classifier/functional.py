@@ -36,9 +36,6 @@ class Suite:
     min_functionality: float
     min_overall: float
 
-    def __len__(self):
-        return sum(len(f.cases) for f in self.functionalities)
-
 
 def _rate(table, name, path):
     value = table.get(name)

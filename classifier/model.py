@@ -15,7 +15,7 @@ import sklearn
 
 from . import __version__
 
-FORMAT_VERSION = 2  # 2: word n-grams mark quoted and negated words (features.mark_scope)
+FORMAT_VERSION = 2  # 2: quoted and negated words marked (features.mark_scope), quoted cues counted apart
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
 

@@ -93,6 +93,14 @@ def test_a_bad_stance_line_is_reported(tmp_path):
         stance_comments(path)
 
 
+def test_an_audit_without_both_sides_says_so(moderator, tmp_path):
+    for name in ("templates.toml", "thresholds.toml"):
+        (tmp_path / name).write_text((AUDIT / name).read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "stance_civil.jsonl").write_text('{"text": "Paix.", "stance": "pro_regime"}\n', encoding="utf-8")
+    with pytest.raises(DataError, match="no pro_opposition comment to compare"):
+        audit(moderator, tmp_path)
+
+
 def test_the_default_model_passes_the_audit(moderator):
     report = audit(moderator, AUDIT)
     thresholds = tomllib.loads((AUDIT / "thresholds.toml").read_text(encoding="utf-8"))
