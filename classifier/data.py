@@ -11,10 +11,10 @@ import json
 import tomllib
 from pathlib import Path
 
-from .labels import BEHAVIOUR_FLAGS, LANGUAGES, RECORD_FIELDS, STANCE_LABELS
+from .labels import BEHAVIOUR_FLAGS, HARM_FLAGS, LANGUAGES, RECORD_FIELDS, STANCE_LABELS
 from .shouting import is_shouting
 
-BOOL_FIELDS = BEHAVIOUR_FLAGS + ("shouting", "toxic")
+BOOL_FIELDS = HARM_FLAGS + ("shouting", "toxic")
 
 
 class DataError(ValueError):
@@ -127,7 +127,8 @@ def corpus_files(directory):
     directory = Path(directory)
     if not directory.is_dir():
         raise DataError(f"{directory}: training-data directory not found")
-    files = sorted(directory.glob("*.jsonl"))
+    # The corpus is laid out as <lang>/<register>/<kind>.jsonl so a newcomer sees what it covers.
+    files = sorted(directory.rglob("*.jsonl"))
     if not files:
         raise DataError(f"{directory}: no *.jsonl training files")
     return files

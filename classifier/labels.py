@@ -5,15 +5,21 @@ training data, so every other module imports them from this one place.
 """
 
 BEHAVIOUR_FLAGS = ("dehumanising", "identity_attack", "insult", "threat")
-"""Flags predicted by a model; `toxic` is their union."""
+"""The harm flags whose union is `toxic`."""
 
-MODEL_FLAGS = BEHAVIOUR_FLAGS + ("toxic",)
+PROFANITY = "profanity"
+"""Vulgar or obscene language, aimed at someone or not: a model flag outside `toxic`'s union."""
+
+HARM_FLAGS = BEHAVIOUR_FLAGS + (PROFANITY,)
+"""The five flags of "rude or harmful" in Perspective's sense (TOXICITY and the external benchmark)."""
+
+MODEL_FLAGS = HARM_FLAGS + ("toxic",)
 """Flags with a trained head (toxic has its own head for a ranking score)."""
 
 RULE_FLAGS = ("shouting",)
 """Flags decided by a fixed rule, never by a model."""
 
-ALL_FLAGS = BEHAVIOUR_FLAGS + RULE_FLAGS + ("toxic",)
+ALL_FLAGS = HARM_FLAGS + RULE_FLAGS + ("toxic",)
 
 DECISIONS = ("approve", "review", "reject")
 
@@ -29,6 +35,6 @@ STANCE_LABELS = {
 
 RECORD_FIELDS = (
     "text", "lang", "topic", "stance",
-    "dehumanising", "identity_attack", "insult", "threat", "shouting", "toxic",
+    "dehumanising", "identity_attack", "insult", "threat", "profanity", "shouting", "toxic",
     "source",
 )
