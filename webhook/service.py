@@ -9,6 +9,8 @@ import logging
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from classifier.labels import BEHAVIOUR_FLAGS, HARM_FLAGS
+from webhook.errors import ApiError
 from webhook.store import entry_from_result
 
 log = logging.getLogger(__name__)
@@ -18,11 +20,12 @@ class ModerationService:
     def __init__(self, moderator, store, journal, metrics):
         self.moderator, self.store, self.journal, self.metrics = moderator, store, journal, metrics
 
-    def moderate(self, comments, *, client, source, store=True):
+    def moderate(self, comments, *, client, source, store=True, queue=True):
         """comments: dicts {"id", "text", "topic"?, "story"?, "author"?, "lang"?}; returns results in order.
 
         Each result is the stored decision (`version`, `queue` included) or,
         with store=False (Perspective's doNotStore), the pipeline's answer.
+        queue=False stores a held comment for audit without putting it in the moderators' queue.
         """
         results = [None] * len(comments)
         todo = []
@@ -41,8 +44,28 @@ class ModerationService:
                 continue
             entry = entry_from_result(result, client=client, comment_id=c["id"], text=c["text"], source=source,
                                       story=c.get("story"), author=c.get("author"), topic=c.get("topic"))
+            if not queue:
+                entry["queue"] = None
             results[i] = self._record(entry, result)
         return results
+
+    def suggest(self, comment, suggested, *, client):
+        """Store a client's suggested scores (Perspective names) as a labelled example; returns the model's result.
+
+        The labels follow suggested_labels(); the row is decided (final_decision) so that `train`
+        reads it with the moderators' corrections, and never queued.
+        """
+        result = self.moderator.moderate_many([comment])[0]
+        labels = suggested_labels(suggested, result)
+        entry = entry_from_result(result, client=client, comment_id=comment["id"], text=comment["text"],
+                                  source="suggestion")
+        entry["queue"] = None
+        try:
+            self.store.label_suggestion(entry, labels)
+        except SQLAlchemyError as exc:
+            log.warning("store unavailable, suggestion refused", extra={"error_type": type(exc).__name__})
+            raise ApiError(503, "the store is unavailable; the suggestion was not kept, retry it") from None
+        return result
 
     def _find(self, client, comment):
         try:
@@ -59,3 +82,29 @@ class ModerationService:
             self.metrics.error("store_unavailable")
             self.journal.append(entry)
             return result | {"id": entry["comment_id"], "queue": entry["queue"], "stored": False}
+
+
+def suggested_labels(suggested, result):
+    """Training labels from suggested attribute scores {PERSPECTIVE_NAME: value}.
+
+    A named attribute at 0.5 or more raises its flag, under 0.5 lowers it; TOXICITY (or
+    SEVERE_TOXICITY) at 0.5 or more with no named flag raised takes the model's strongest harm
+    flag; TOXICITY under 0.5 lowers every harm flag. Flags the suggestion does not speak of keep
+    the model's values.
+    """
+    from webhook.perspective import SUGGESTED_FLAGS
+
+    labels = {f: bool(result["flags"][f]["value"]) for f in HARM_FLAGS}
+    toxicity = suggested.get("TOXICITY")
+    if toxicity is not None and toxicity < 0.5:
+        labels = dict.fromkeys(HARM_FLAGS, False)
+    for name, value in suggested.items():
+        flag = SUGGESTED_FLAGS.get(name)
+        if flag:
+            labels[flag] = value >= 0.5
+    severe = suggested.get("SEVERE_TOXICITY", 0) >= 0.5
+    if (severe or (toxicity or 0) >= 0.5) and not any(labels.values()):
+        pool = ("dehumanising", "threat") if severe else HARM_FLAGS
+        labels[max(pool, key=lambda f: result["flags"][f]["score"])] = True
+    labels["toxic"] = any(labels[f] for f in BEHAVIOUR_FLAGS)
+    return labels

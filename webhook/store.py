@@ -194,6 +194,31 @@ class Store:
                     session.rollback()
         raise RuntimeError(f"could not store comment {entry['comment_id']!r}: too many concurrent versions")
 
+    def label_suggestion(self, entry, labels):
+        """Store a comment (once) and set its labels from a client's suggestion, as a decided example."""
+        row = self.record(entry)
+        with Session(self.engine) as session:
+            stored = session.get(ModeratedComment, row.id)
+            stored.corrected = labels
+            stored.final_decision = "reject" if any(labels.values()) else "approve"
+            stored.final_reason = "suggested_score"
+            stored.decided_at = utcnow()
+            session.commit()
+
+    def latest_versions(self, prefix, since):
+        """[(comment_id, text)] of the latest version of each comment whose id starts with `prefix`,
+        received since `since` (Coral's edits find the comment they edit this way)."""
+        with Session(self.engine) as session:
+            rows = session.execute(select(ModeratedComment.comment_id, ModeratedComment.version,
+                                          ModeratedComment.text)
+                                   .where(ModeratedComment.comment_id.startswith(prefix, autoescape=True),
+                                          ModeratedComment.created_at >= since)).all()
+        latest = {}
+        for comment_id, version, text in rows:
+            if comment_id not in latest or version > latest[comment_id][0]:
+                latest[comment_id] = (version, text)
+        return [(cid, text) for cid, (_, text) in latest.items()]
+
     def count(self, **filters):
         with Session(self.engine) as session:
             query = select(func.count()).select_from(ModeratedComment)

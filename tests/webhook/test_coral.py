@@ -34,7 +34,13 @@ def test_signed_by_two_secrets_where_only_the_second_is_configured(coral):
     raw = body("Pensons aux civils d'Alep.")
     r = send(coral, raw, sign(raw, OLD, NEW))
     assert r.status_code == 200
-    assert r.json == {"status": "APPROVED", "actions": [], "tags": []}
+    assert r.get_data(as_text=True) == "{}"  # Coral's "no opinion": later pre-moderation phases still apply
+
+
+def test_approve_can_end_coral_pipeline_when_configured(make_app):
+    app = make_app(coral_signing_secrets=(NEW,), coral_approve_answer="APPROVED")
+    raw = body("Pensons aux civils d'Alep.")
+    assert send(app, raw, sign(raw, NEW)).json == {"status": "APPROVED", "actions": []}
 
 
 @pytest.mark.parametrize("signature", [None, "", "sha256=", "sha256=deadbeef", "md5=abc"])
@@ -52,11 +58,14 @@ def test_truncated_signature_is_refused(coral):
     assert send(coral, raw, sign(raw, NEW)[:-2]).status_code == 401
 
 
-def test_toxic_comment_is_rejected_with_a_flag(coral):
+def test_toxic_comment_is_rejected_with_a_flag_and_coral_reason(coral):
     raw = body("<p>Ces <b>cafards</b> 🐀 doivent être éradiqués de la ville</p>")
     r = send(coral, raw, sign(raw, NEW))
     assert r.json["status"] == "REJECTED"
     assert r.json["actions"] == [{"actionType": "FLAG", "reason": "COMMENT_DETECTED_TOXIC"}]
+    reason = r.json["moderationAction"]["rejectionReason"]
+    assert r.json["moderationAction"]["status"] == "REJECTED" and reason["code"] == "HATE_SPEECH"
+    assert reason["detailedExplanation"].startswith("Propos déshumanisants") and "tags" not in r.json
 
 
 def test_review_maps_to_system_withheld_with_a_flag(coral):
@@ -74,18 +83,83 @@ def test_html_is_stripped_before_reading_and_storing(coral):
 
     with Session(coral.extensions["store"].engine) as session:
         (row,) = session.query(ModeratedComment).filter_by(source="coral").all()
-    assert row.text == "Bonne analyse"
+    # Every word the body carries is judged and kept, script content included: no renderer shows unjudged text.
+    assert row.text.startswith("Bonne analyse\nalert(\"x\")")
 
 
 def test_a_coral_retry_is_stored_once_and_an_edit_is_a_new_version(coral):
-    raw = body("Les civils d'abord.", comment={"id": "cm-7", "body": "Les civils d'abord.", "parentID": None})
-    first = send(coral, raw, sign(raw, NEW)).json
-    assert send(coral, raw, sign(raw, NEW)).json == first
+    raw = body("Les civils d'abord, toujours.")
+    first = send(coral, raw, sign(raw, NEW))
+    assert send(coral, raw, sign(raw, NEW)).get_data() == first.get_data()
     store = coral.extensions["store"]
-    assert store.count(comment_id="cm-7") == 1
-    edit = body("Bande d'idiots.", action="EDIT", comment={"id": "cm-7", "body": "Bande d'idiots.", "parentID": None})
+    assert store.count(source="coral") == 1
+    edit = body("Les civils d'abord, toujours. Bande d'idiots.", action="EDIT")
     assert send(coral, edit, sign(edit, NEW)).json["status"] == "SYSTEM_WITHHELD"
-    assert store.count(comment_id="cm-7") == 2
+    (comment_id,) = {row.comment_id for row in store.queue()}
+    assert store.count(source="coral") == 2 and store.count(comment_id=comment_id) == 2
+
+
+def test_an_edit_finds_the_comment_it_edits_among_the_authors_comments_in_the_thread(coral):
+    texts = ["Premier commentaire sur le budget de la ville.", "Un autre avis, sur les transports cette fois."]
+    for text in texts:
+        raw = body(text)
+        send(coral, raw, sign(raw, NEW))
+    edit = body("Un autre avis, sur les transports publics cette fois.", action="EDIT")
+    send(coral, edit, sign(edit, NEW))
+    store = coral.extensions["store"]
+    from sqlalchemy.orm import Session
+
+    from webhook.store import ModeratedComment
+
+    with Session(store.engine) as session:
+        rows = session.query(ModeratedComment).filter_by(source="coral").all()
+    versions = {row.text: (row.comment_id, row.version) for row in rows}
+    assert versions["Un autre avis, sur les transports publics cette fois."] == (
+        versions[texts[1]][0], 2)
+
+
+def test_an_edit_by_another_author_or_in_another_thread_is_its_own_comment(coral):
+    raw = body("Un avis sur la piscine municipale.")
+    send(coral, raw, sign(raw, NEW))
+    other = json.loads(body("Un avis sur la piscine municipale rénovée.", action="EDIT"))
+    other["author"]["id"] = "u2"
+    raw = json.dumps(other).encode()
+    send(coral, raw, sign(raw, NEW))
+    store = coral.extensions["store"]
+    from sqlalchemy.orm import Session
+
+    from webhook.store import ModeratedComment
+
+    with Session(store.engine) as session:
+        assert {row.version for row in session.query(ModeratedComment).filter_by(source="coral")} == {1}
+
+
+@pytest.mark.parametrize("html", [
+    "Pour moi x<y. Ces rats doivent être éradiqués d'Alep",
+    "Pour moi <!-- Ces rats doivent être éradiqués d'Alep",
+    "Pour moi <y. Ces rats doivent être éradiqués d'Alep>",
+    "<p>Pour moi</p><b title='x'>Ces rats doivent être éradiqués d'Alep",
+    "Pour moi &lt;b&gt; Ces rats doivent &ecirc;tre &eacute;radiqu&eacute;s d'Alep",
+    "Pour moi <b Ces rats doivent être éradiqués d'Alep",
+])
+def test_markup_cannot_hide_words_from_moderation(coral, html):
+    raw = body(html)
+    r = send(coral, raw, sign(raw, NEW))
+    assert r.json["status"] in ("REJECTED", "SYSTEM_WITHHELD")
+    assert "rats" in coral.extensions["store"].queue()[0].text if r.json["status"] == "SYSTEM_WITHHELD" else True
+
+
+def test_plain_text_format_is_taken_as_it_is(make_app):
+    app = make_app(coral_signing_secrets=(NEW,), coral_body_format="PLAIN_TEXT")
+    raw = body("a <b>gras</b> & c'est tout")
+    send(app, raw, sign(raw, NEW))
+    from sqlalchemy.orm import Session
+
+    from webhook.store import ModeratedComment
+
+    with Session(app.extensions["store"].engine) as session:
+        (row,) = session.query(ModeratedComment).filter_by(source="coral").all()
+    assert row.text == "a <b>gras</b> & c'est tout"
 
 
 @pytest.mark.parametrize("payload, field", [

@@ -138,9 +138,10 @@ def audit_log(store, limit=200):
 
 
 def corrected_records(store, since=None):
-    """Moderator decisions as training records (labels.md schema): the corrected labels when given,
-    else the model's flags confirmed (approve) or a rejection's flags."""
-    from classifier.labels import BEHAVIOUR_FLAGS
+    """Decided comments as training records (labels.md schema): a moderator's corrected labels when
+    given, else the model's flags confirmed (approve) or a rejection's flags; a Perspective client's
+    suggested scores (suggestscore) come as corrected labels too."""
+    from classifier.labels import BEHAVIOUR_FLAGS, HARM_FLAGS
     from classifier.shouting import is_shouting
 
     with Session(store.engine) as session:
@@ -152,14 +153,15 @@ def corrected_records(store, since=None):
     for row in rows:
         labels = row.corrected or {}
         flags = {f: bool(labels.get(f, (row.flags or {}).get(f, {}).get("value", False)))
-                 for f in BEHAVIOUR_FLAGS}
+                 for f in HARM_FLAGS}
         if row.final_decision == "approve" and not row.corrected:
-            flags = dict.fromkeys(BEHAVIOUR_FLAGS, False)  # a moderator approved it: civil
+            flags = dict.fromkeys(HARM_FLAGS, False)  # a moderator approved it: civil
         stance = labels.get("stance", (row.stance or {}).get("label"))
+        source = f"moderator:{row.decided_by}" if row.decided_by is not None else f"suggestion:{row.client}"
         records.append({"text": row.text, "lang": row.lang if row.lang in ("fr", "en", "ar") else "fr",
                         "topic": row.topic or "syria-aleppo-2016", "stance": stance, **flags,
-                        "shouting": is_shouting(row.text), "toxic": any(flags.values()),
-                        "source": f"moderator:{row.decided_by}"})
+                        "shouting": is_shouting(row.text), "toxic": any(flags[f] for f in BEHAVIOUR_FLAGS),
+                        "source": source})
     return records
 
 
