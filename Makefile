@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MODEL_DIR ?= var/model
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test model demo bench bench-webhook soak install migrate clean-model check audit notebook evidence
+.PHONY: run test model demo bench bench-webhook bench-coral soak install migrate clean-model check audit notebook evidence
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ evidence: check audit notebook bench
 
 bench-webhook: model
 	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_webhook.py
+
+# Coral-shaped traffic: 16 clients, each request built as Coral 9.11.8 builds it (docs/coral.md: the timeout
+# to set in Coral's admin comes from this run's saturation p99).
+bench-coral: model
+	MODEL_DIR=$(MODEL_DIR) BENCH_MIX=coral BENCH_CLIENTS=16 BENCH_SECONDS=60 BENCH_SATURATION_SECONDS=30 \
+		$(PY) scripts/bench_webhook.py
 
 # 5 minutes, 64 clients, half native / a quarter Coral / a quarter Perspective, on PostgreSQL.
 soak: model

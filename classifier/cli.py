@@ -1,4 +1,5 @@
-"""Command line: `python -m classifier {train,classify,evaluate,check,audit,users,export-decisions}`.
+"""Command line: `python -m classifier {train,classify,evaluate,check,audit,benchmark-external,data-audit,users,
+export-decisions}`.
 
 Errors in the input (missing file, bad JSON line, unknown topic) end the
 command with a one-line message naming what is wrong and exit status 2.
@@ -39,7 +40,7 @@ def cmd_train(args, settings):
     model, report = train(
         data_dir=Path(args.data or settings.training_data), out_dir=Path(args.out or settings.model_dir),
         encoder_spec=args.encoder or settings.encoder, decisions_path=decisions,
-        policy_path=settings.policy_path, head=args.head, C=args.C, seed=args.seed,
+        policy_path=settings.policy_path, head=args.head, C=args.C, seed=args.seed, augment=args.augment,
         log=lambda msg: print(msg, file=sys.stderr))
     print(format_report(report))
     print(f"\nmodel {model.version} written to {args.out or settings.model_dir} "
@@ -170,6 +171,35 @@ def cmd_audit(args, settings):
     return 0 if report["ok"] else 1
 
 
+def cmd_benchmark_external(args, settings):
+    from .external import benchmark, markdown, write_report
+
+    directory = Path(args.external or settings.external_data)
+    if not directory.is_dir():
+        print(f"skipped: {directory} is absent. The external sets are other people's text, kept out of the repo "
+              "in ../shared/external beside the checkout; there is nothing to measure here.", file=sys.stderr)
+        return 0
+    moderator = _moderator(settings)
+    report = benchmark(moderator, directory)
+    runs = write_report(report, args.out, moderator.model.version)
+    print(markdown(report, moderator.model.version))
+    print(f"written to {Path(args.out) / 'external.md'} and external.json; runs of this benchmark so far "
+          f"(each one a look at these sets): {runs}, listed in {Path(args.out) / 'runs.jsonl'}")
+    return 0
+
+
+def cmd_data_audit(args, settings):
+    from .data import corpus_files, load_records
+    from .shortcuts import audit, format_report
+
+    records = load_records(corpus_files(Path(args.data or settings.training_data)))
+    report = audit(records, min_count=args.min_count, bar=args.bar, top=args.top)
+    print(format_report(report))
+    if args.json:
+        _write_json(args.json, report)
+    return 0 if report["ok"] else 1
+
+
 def _store(settings):
     from webhook.migrate import upgrade
     from webhook.store import Store
@@ -231,6 +261,8 @@ def build_parser():
     p.add_argument("--head", choices=("logreg", "mlp"), default="logreg", help="classification head")
     p.add_argument("--C", type=float, default=4.0, help="inverse regularisation of the logistic heads")
     p.add_argument("--seed", type=int, default=13, help="seed of the held-out split")
+    p.add_argument("--augment", type=int, default=1,
+                   help="counterfactual copies per training comment naming a group, the group swapped (1; 0: off)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("classify", help="moderate one comment or a JSONL file of comments",
@@ -272,6 +304,25 @@ def build_parser():
     p.add_argument("--since", help="only decisions from this date (ISO, e.g. 2026-11-01)")
     p.add_argument("--output", help="JSONL file (default: $MODERATOR_DECISIONS, which `train` reads)")
     p.set_defaults(func=cmd_export_decisions)
+
+    p = sub.add_parser("benchmark-external", help="the model on strangers' text (../shared/external), beside peers",
+                       description="Classify every row of the external sets (measurement only, never trained on) "
+                                   "and print ROC AUC, accuracy and F1 of the harm flag per set, with the peers' "
+                                   "figures on the same rows. Skips with a message where the sets are absent.")
+    p.add_argument("--external", help="directory of the sets (default: $EXTERNAL_DATA, ../shared/external)")
+    p.add_argument("--out", default="var/external", help="where external.json and external.md go")
+    p.set_defaults(func=cmd_benchmark_external)
+
+    p = sub.add_parser("data-audit", help="shortcut audit: words, bigrams and emoji most tied to each flag",
+                       description="Log-odds of each token with each flag in the corpus, with counts; fails when "
+                                   "a token that is not harmful in itself (a group's name, a wish, an emoji used "
+                                   "both ways) is toxic in more than --bar of the comments holding it.")
+    p.add_argument("--data", help="training-data directory (default: training_data/)")
+    p.add_argument("--min-count", type=int, default=15, help="tokens seen fewer times are not judged (15)")
+    p.add_argument("--bar", type=float, default=0.5, help="highest toxic share allowed for a neutral token (0.5)")
+    p.add_argument("--top", type=int, default=15, help="tokens listed per flag (15)")
+    p.add_argument("--json", help="also write the report to this JSON file")
+    p.set_defaults(func=cmd_data_audit)
 
     p = sub.add_parser("evaluate", help="metrics of the model on a labelled JSONL file",
                        description="Per-flag precision/recall/F1/ROC AUC, stance macro-F1, decision confusion.")

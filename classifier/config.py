@@ -47,6 +47,7 @@ class Settings:
     moderator_decisions: Path = PROJECT_ROOT / "var" / "moderator_decisions.jsonl"
     functional_suite: Path = PROJECT_ROOT / "tests" / "functional"
     fairness_audit: Path = PROJECT_ROOT / "tests" / "fairness"
+    external_data: Path = PROJECT_ROOT.parent / "shared" / "external"
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'moderation.db'}"
@@ -82,6 +83,7 @@ class Settings:
             moderator_decisions=_path(env, "MODERATOR_DECISIONS", base.moderator_decisions),
             functional_suite=_path(env, "FUNCTIONAL_SUITE", base.functional_suite),
             fairness_audit=_path(env, "FAIRNESS_AUDIT", base.fairness_audit),
+            external_data=_path(env, "EXTERNAL_DATA", base.external_data),
             host=env.get("HOST", base.host),
             port=port,
             database_url=env.get("DATABASE_URL", base.database_url),

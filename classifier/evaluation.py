@@ -9,10 +9,10 @@ decision is what the policy says for the gold flags.
 import numpy as np
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support, roc_auc_score
 
-from .labels import BEHAVIOUR_FLAGS, DECISIONS
+from .labels import DECISIONS, HARM_FLAGS, label
 from .progress import progress
 
-EVAL_FLAGS = BEHAVIOUR_FLAGS + ("toxic", "shouting")
+EVAL_FLAGS = HARM_FLAGS + ("toxic", "harm", "shouting")
 
 
 def moderate_all(moderator, records, batch_size=256, desc="scoring"):
@@ -38,7 +38,7 @@ def evaluate(moderator, records, results=None):
     results = results if results is not None else moderate_all(moderator, records)
     report = {"n": len(records), "flags": {}, "stance": {}, "by_language": {}, "by_topic": {}}
     for flag in EVAL_FLAGS:
-        gold = [int(r[flag]) for r in records]
+        gold = [int(label(r, flag)) for r in records]
         pred = [int(o["flags"][flag]["value"]) for o in results]
         scores = [o["flags"][flag]["score"] for o in results]
         report["flags"][flag] = _flag_metrics(gold, pred, scores)
@@ -56,7 +56,7 @@ def evaluate(moderator, records, results=None):
                 "n": len(pairs), "labels": labels,
             }
 
-    gold_decisions = [moderator.policy.decide({f: r[f] for f in (*BEHAVIOUR_FLAGS, "shouting")}).decision
+    gold_decisions = [moderator.policy.decide({f: label(r, f) for f in (*HARM_FLAGS, "shouting")}).decision
                       for r in records]
     pred_decisions = [o["decision"] for o in results]
     matrix = confusion_matrix(gold_decisions, pred_decisions, labels=list(DECISIONS))
@@ -86,14 +86,14 @@ def worst_errors(records, results, n=20):
     """
     errors = []
     for rec, out in zip(records, results):
-        wrong = [f for f in BEHAVIOUR_FLAGS if bool(rec[f]) != out["flags"][f]["value"]]
+        wrong = [f for f in HARM_FLAGS if label(rec, f) != out["flags"][f]["value"]]
         if not wrong:
             continue
         errors.append({
             "text": rec["text"], "lang": rec["lang"], "topic": rec["topic"],
-            "gold": [f for f in BEHAVIOUR_FLAGS if rec[f]],
-            "predicted": [f for f in BEHAVIOUR_FLAGS if out["flags"][f]["value"]],
-            "error": round(max(abs(int(rec[f]) - out["flags"][f]["score"]) for f in wrong), 4),
+            "gold": [f for f in HARM_FLAGS if label(rec, f)],
+            "predicted": [f for f in HARM_FLAGS if out["flags"][f]["value"]],
+            "error": round(max(abs(int(label(rec, f)) - out["flags"][f]["score"]) for f in wrong), 4),
             "decision": out["decision"], "evidence": out["evidence"],
         })
     return sorted(errors, key=lambda e: -e["error"])[:n]

@@ -28,7 +28,7 @@ PLACEHOLDERS = ("x", "de_x", "tous", "ils", "eux")
 def _fill(template, identity):
     term, feminine = identity["term"], bool(identity.get("feminine"))
     # French elides "de" before a vowel or a mute h: "d'alaouites", "d'homosexuels".
-    de = "d'" if term[0].lower() in "aeiouyéèêâîôh" else "de "
+    de = identity.get("de") or ("d'" if term[0].lower() in "aeiouyéèêâîôh" else "de ")
     return template.format(x=term, de_x=de + term, tous="toutes" if feminine else "tous",
                            ils="elles" if feminine else "ils", eux="elles" if feminine else "eux")
 
@@ -125,7 +125,7 @@ def audit(moderator, directory):
     """Run the audit in `directory`; returns the report dict with per-bar verdicts."""
     directory = Path(directory)
     thresholds = read_toml(directory / "thresholds.toml")
-    for name in ("max_civil_reject_rate", "min_bpsn_auc", "max_stance_approval_gap"):
+    for name in ("max_civil_reject_rate", "max_civil_held_rate", "min_bpsn_auc", "max_stance_approval_gap"):
         if not isinstance(thresholds.get(name), (int, float)):
             raise DataError(f"{directory / 'thresholds.toml'}: {name} must be a number")
     sentences = template_sentences(directory / "templates.toml")
@@ -138,12 +138,16 @@ def audit(moderator, directory):
         raise DataError(f"{directory / 'stance_civil.jsonl'}: no {' and no '.join(missing)} comment to compare")
 
     worst_reject = max(identities, key=lambda r: r["civil_reject_rate"])
+    worst_held = max(identities, key=lambda r: r["civil_held_rate"])
     worst_bpsn = min(identities, key=lambda r: r["bpsn_auc"] if r["bpsn_auc"] is not None else -1)
     gap = abs(stances["pro_regime"]["approve"] - stances["pro_opposition"]["approve"])
     bars = {
         "civil_reject_rate": {"worst": worst_reject["identity"], "value": worst_reject["civil_reject_rate"],
                               "limit": thresholds["max_civil_reject_rate"],
                               "ok": worst_reject["civil_reject_rate"] <= thresholds["max_civil_reject_rate"]},
+        "civil_held_rate": {"worst": worst_held["identity"], "value": worst_held["civil_held_rate"],
+                            "limit": thresholds["max_civil_held_rate"],
+                            "ok": worst_held["civil_held_rate"] <= thresholds["max_civil_held_rate"]},
         "bpsn_auc": {"worst": worst_bpsn["identity"], "value": worst_bpsn["bpsn_auc"],
                      "limit": thresholds["min_bpsn_auc"],
                      "ok": worst_bpsn["bpsn_auc"] is not None
@@ -159,11 +163,11 @@ def audit(moderator, directory):
 def format_report(report):
     """The audit as text tables."""
     lines = [f"{report['n_template_sentences']} template sentences, {len(report['identities'])} identities",
-             f"{'identity':14} {'subgroup':>9} {'BPSN':>7} {'BNSP':>7} {'civil rej':>10} {'civil held':>11} "
+             f"{'identity':20} {'subgroup':>9} {'BPSN':>7} {'BNSP':>7} {'civil rej':>10} {'civil held':>11} "
              f"{'toxic caught':>13}"]
     for r in report["identities"]:
         aucs = [("-" if r[k] is None else f"{r[k]:.3f}") for k in ("subgroup_auc", "bpsn_auc", "bnsp_auc")]
-        lines.append(f"{r['identity']:14} {aucs[0]:>9} {aucs[1]:>7} {aucs[2]:>7} {r['civil_reject_rate']:>10.1%} "
+        lines.append(f"{r['identity']:20} {aucs[0]:>9} {aucs[1]:>7} {aucs[2]:>7} {r['civil_reject_rate']:>10.1%} "
                      f"{r['civil_held_rate']:>11.1%} {r['toxic_caught_rate']:>13.1%}")
     lines += ["", f"civil comments by stance ({report['n_stance_comments']}):",
               f"{'stance':16} {'n':>4} {'approve':>8} {'review':>8} {'reject':>8}"]
@@ -174,6 +178,9 @@ def format_report(report):
               f"  civil sentences rejected <= {b['civil_reject_rate']['limit']:.0%} for every identity: "
               f"worst {b['civil_reject_rate']['worst']} {b['civil_reject_rate']['value']:.1%} "
               + ("PASS" if b["civil_reject_rate"]["ok"] else "FAIL"),
+              f"  civil sentences held <= {b['civil_held_rate']['limit']:.0%} for every identity: "
+              f"worst {b['civil_held_rate']['worst']} {b['civil_held_rate']['value']:.1%} "
+              + ("PASS" if b["civil_held_rate"]["ok"] else "FAIL"),
               f"  BPSN AUC >= {b['bpsn_auc']['limit']:.2f} for every identity: worst {b['bpsn_auc']['worst']} "
               f"{b['bpsn_auc']['value']} " + ("PASS" if b["bpsn_auc"]["ok"] else "FAIL"),
               f"  civil pro_regime vs pro_opposition approval gap <= {b['stance_approval_gap']['limit']:.0%}: "

@@ -20,9 +20,10 @@ the union of BEHAVIOUR_FLAGS, `harm` the union of HARM_FLAGS (Perspective's TOXI
 
 def label(rec, flag):
     """A record's gold value for any model flag, the two unions included."""
+    # A labelled file written before profanity existed (an old moderators' export) lacks it: false.
     if flag == "harm":
-        return bool(rec["toxic"] or rec["profanity"])
-    return bool(rec[flag])
+        return bool(rec["toxic"] or rec.get("profanity", False))
+    return bool(rec.get(flag, False))
 
 RULE_FLAGS = ("shouting",)
 """Flags decided by a fixed rule, never by a model."""

@@ -19,6 +19,7 @@ from .lexicon import default_lexicon
 from .model import ModerationModel
 from .normalise import normalise
 from .policy import Policy
+from .segments import embed_comments, normalised_segments
 
 NEIGHBOURS = 3
 
@@ -36,6 +37,7 @@ class Comment:
     topic: str = DEFAULT_TOPIC
     lang: str = None
     normalised: object = None
+    segments: list = field(default_factory=list)  # normalised sentences, when the comment has several
     cues: list = field(default_factory=list)
     embedding: object = None
     scores: dict = field(default_factory=dict)
@@ -52,6 +54,8 @@ class Batch:
 
     comments: list
     features: object = None  # (n, n_features) matrix shared by the flag and stance heads
+    segment_embeddings: object = None  # (m, d): the sentences of the comments that have several, in order
+    segment_features: object = None  # (m, n_features), same rows
 
     def __iter__(self):
         return iter(self.comments)
@@ -64,6 +68,7 @@ def normalise_phase(moderator, batch):
     for c in batch:
         c.normalised = normalise(c.text, lang=c.lang)
         c.lang = c.normalised.lang
+        c.segments = normalised_segments(c.text, c.lang)
 
 
 def rules_phase(moderator, batch):
@@ -74,20 +79,35 @@ def rules_phase(moderator, batch):
 
 
 def embed_phase(moderator, batch):
-    vectors = moderator.encoder.encode([c.normalised.text for c in batch])
-    for c, v in zip(batch, vectors):
+    comments = batch.comments
+    vectors, batch.segment_embeddings = embed_comments(moderator.encoder, [c.normalised for c in comments],
+                                                       [c.segments for c in comments])
+    for c, v in zip(comments, vectors):
         c.embedding = v
 
 
 def features_phase(moderator, batch):
     comments = batch.comments
-    batch.features = moderator.model.features.transform(
+    features = moderator.model.features
+    batch.features = features.transform(
         [c.normalised for c in comments], np.vstack([c.embedding for c in comments]), [c.cues for c in comments])
+    parts = [part for c in comments for part in c.segments]
+    if parts:
+        batch.segment_features = features.transform(parts, batch.segment_embeddings,
+                                                    [moderator.lexicon.find(part) for part in parts])
 
 
 def flags_phase(moderator, batch):
     model = moderator.model
     probs = model.flag_heads.predict_proba(batch.features)
+    if batch.segment_features is not None:
+        # A flag scores as high as its strongest sentence: civil sentences around a harmful one do not dilute it.
+        part_probs = model.flag_heads.predict_proba(batch.segment_features)
+        row = 0
+        for i, c in enumerate(batch):
+            if c.segments:
+                probs[i] = np.maximum(probs[i], part_probs[row:row + len(c.segments)].max(axis=0))
+                row += len(c.segments)
     for c, row in zip(batch, probs):
         for flag, p in zip(model.flags, row):
             c.scores[flag] = float(p)

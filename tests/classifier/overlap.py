@@ -51,3 +51,43 @@ def near_copies(texts, corpus, limit=MAX_JACCARD):
             if jaccard >= limit:
                 found.append((round(jaccard, 2), text, corpus[i]))
     return found
+
+
+EXTERNAL = ROOT.parent / "shared" / "external"
+EXTERNAL_SETS = (("toxifrench_dev.csv", "content"), ("mlma_fr.csv", "tweet"), ("mlma_ar.csv", "tweet"))
+WORD_RUN = 5
+MAX_RUN_SHARE = 0.6  # share of an external text's 5-word runs that one line of ours may hold
+
+
+def _runs(text):
+    import re
+
+    words = re.findall(r"\w+", text.lower())
+    return {" ".join(words[i:i + WORD_RUN]) for i in range(len(words) - WORD_RUN + 1)}
+
+
+def external_copies(texts):
+    """[(external file, row, our text)] for each of `texts` holding most of an external text's 5-word runs.
+
+    The external sets are measurement only (never trained on, copied or paraphrased): a line of ours
+    that holds 60% of an external text's word runs is a copy, whatever its label.
+    """
+    import csv
+
+    index, size = defaultdict(set), {}
+    for name, column in EXTERNAL_SETS:
+        path = EXTERNAL / name
+        if not path.exists():
+            continue
+        with open(path, encoding="utf-8", newline="") as fh:
+            for k, row in enumerate(csv.DictReader(fh)):
+                runs = _runs(row.get(column) or "")
+                if len(runs) >= 2:
+                    size[(name, k)] = len(runs)
+                    for run in runs:
+                        index[run].add((name, k))
+    found = []
+    for text in texts:
+        shared = Counter(key for run in _runs(text) for key in index.get(run, ()))
+        found += [(key[0], key[1], text) for key, n in shared.items() if n >= MAX_RUN_SHARE * size[key]]
+    return found

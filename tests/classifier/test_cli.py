@@ -62,7 +62,7 @@ def test_classify_errors_are_clear(settings, tmp_path):
 
 def test_evaluate_prints_and_writes_metrics(settings, tmp_path):
     data = tmp_path / "labelled.jsonl"
-    rows = [json.loads(line) for line in (ROOT / "training_data" / "english.jsonl").read_text().splitlines()[:60]]
+    rows = [json.loads(line) for line in (ROOT / "training_data" / "en" / "news" / "general.jsonl").read_text().splitlines()[:60]]
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     out = run(["evaluate", "--data", str(data), "--json", str(tmp_path / "m.json")], settings)
     assert out.returncode == 0, out.stderr

@@ -7,16 +7,26 @@ from pathlib import Path
 import pytest
 
 from classifier.data import DataError, check_record, corpus_files, load_records, read_jsonl, text_key
-from classifier.labels import BEHAVIOUR_FLAGS, STANCE_LABELS
+from classifier.labels import HARM_FLAGS, LANGUAGES, STANCE_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
-FILES = corpus_files(ROOT / "training_data")
+DATA = ROOT / "training_data"
+FILES = corpus_files(DATA)
+REGISTERS = {"news", "social", "forum", "sms", "banter", "groups", "cues", "arabizi", "levantine", "msa"}
+INFORMAL = REGISTERS - {"news", "msa"}
 
 
 def corpus():
     for path in FILES:
         for lineno, rec in read_jsonl(path):
-            yield f"{path.name}:{lineno}", rec
+            yield f"{path.relative_to(DATA)}:{lineno}", rec
+
+
+def test_the_layout_says_language_and_register():
+    for path in FILES:
+        lang, register, *rest = path.relative_to(DATA).parts
+        assert lang in LANGUAGES and register in REGISTERS and len(rest) == 1, path
+        assert {rec["lang"] for _, rec in read_jsonl(path)} == {lang}, path
 
 
 def test_every_line_follows_the_contract():
@@ -32,7 +42,9 @@ def test_no_duplicate_comments():
 def test_corpus_size_and_mix_of_the_issue():
     rows = [rec for _, rec in corpus()]
     langs = Counter(r["lang"] for r in rows)
-    assert len(rows) >= 2000
+    assert len(rows) >= 25000
+    informal = sum(1 for path in FILES for _ in read_jsonl(path) if path.relative_to(DATA).parts[1] in INFORMAL)
+    assert informal >= 0.4 * len(rows)
     assert 0.75 <= langs["fr"] / len(rows) <= 0.85, langs
     assert langs["en"] >= 0.08 * len(rows) and langs["ar"] >= 0.08 * len(rows), langs
     aleppo = [r for r in rows if r["topic"] == "syria-aleppo-2016"]
@@ -43,16 +55,17 @@ def test_corpus_size_and_mix_of_the_issue():
         rows_ = [r for r in aleppo if r["stance"] == stance]
         toxic = sum(r["toxic"] for r in rows_)
         assert 0.2 * len(rows_) <= toxic <= 0.8 * len(rows_), (stance, toxic, len(rows_))
-    for flag in BEHAVIOUR_FLAGS:
+    for flag in HARM_FLAGS:
         assert sum(r[flag] for r in rows) >= 150, flag
 
 
 def test_check_record_names_each_broken_rule():
     good = {"text": "Pensons aux civils.", "lang": "fr", "topic": "syria-aleppo-2016", "stance": "neutral",
-            "dehumanising": False, "identity_attack": False, "insult": False, "threat": False,
+            "dehumanising": False, "identity_attack": False, "insult": False, "threat": False, "profanity": False,
             "shouting": False, "toxic": False, "source": "test"}
     assert check_record(good) == []
     assert "toxic is False" in check_record(good | {"insult": True})[0]
+    assert check_record(good | {"profanity": True}) == []  # profanity alone is not toxic
     assert "shouting is True" in check_record(good | {"shouting": True})[0]
     assert "stance" in check_record(good | {"stance": "pro_rebels"})[0]
     assert "lang" in check_record(good | {"lang": "de"})[0]

@@ -19,6 +19,11 @@ REQUIRED_IDENTITIES = {
     "sunnites", "chiites", "alaouites", "druzes", "chrétiens", "maronites", "juifs", "musulmans", "Arabes", "Kurdes",
     "Syriens", "Libanais", "Palestiniens", "Iraniens", "Russes", "Américains", "Israéliens", "réfugiés", "migrants",
     "femmes", "homosexuels",
+    # labels.md section 4 (issue 11): every ground of anti-discrimination law, 40+ groups in all.
+    "Noirs", "Maghrébins", "Roms", "Asiatiques", "Africains", "Algériens", "Marocains", "Turcs", "Arméniens",
+    "Ukrainiens", "gens du voyage", "catholiques", "athées", "bouddhistes", "gays", "lesbiennes", "bisexuels",
+    "personnes trans", "handicapés", "sourds", "autistes", "personnes âgées", "jeunes", "mères célibataires",
+    "sans-papiers", "chômeurs", "banlieusards", "ouvriers", "Corses",
 }
 
 
@@ -36,6 +41,7 @@ def test_templates_cover_every_identity_with_civil_and_toxic_sentences():
     # French elision and agreement are filled in, not left to the reader.
     assert "Combien d'alaouites vivent aujourd'hui dans la région ?" in texts
     assert "Il faudrait pendre toutes les femmes." in texts
+    assert "Combien de handicapés vivent aujourd'hui dans la région ?" in texts  # an aspirated h does not elide
     assert not any("{" in t or "de a" in t for t in texts)
 
 

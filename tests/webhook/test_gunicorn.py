@@ -35,7 +35,7 @@ def test_coral_over_http(server):
     sig = "sha256=" + hmac.new(CORAL_SECRET.encode(), raw, hashlib.sha256).hexdigest()
     r = requests.post(base + "/v1/coral/moderate", data=raw, timeout=10,
                       headers={"Content-Type": "application/json", "X-Coral-Signature": sig})
-    assert r.status_code == 200 and r.json()["status"] == "APPROVED"
+    assert r.status_code == 200 and r.text == "{}"  # approve: "no opinion", Coral's later phases still apply
 
 
 def test_metrics_add_up_workers_and_logs_are_json_without_secrets(server):
