@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MODEL_DIR ?= var/model
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test model demo bench bench-webhook bench-coral soak install migrate clean-model check audit notebook evidence
+.PHONY: run test model demo bench bench-webhook bench-coral soak external data-audit install migrate clean-model check audit notebook evidence
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,8 +60,16 @@ audit: model
 notebook: model
 	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/run_notebook.py
 
+# The model on text written by strangers (../shared/external, measurement only), beside the peers.
+external: model
+	MODEL_DIR=$(MODEL_DIR) $(PY) -m classifier benchmark-external
+
+# The shortcut audit of training_data/ (no model needed).
+data-audit: $(STAMP)
+	$(PY) -m classifier data-audit
+
 # All the evidence of quality, in the order a reviewer reads it.
-evidence: check audit notebook bench
+evidence: check audit data-audit external notebook bench
 
 bench-webhook: model
 	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_webhook.py

@@ -21,6 +21,14 @@ from .normalise import normalise
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?…]+|\n|$)")
 MIN_WORDS = 4  # a shorter sentence ("Merci.", "Bref.") is read with its neighbour
 MAX_SEGMENTS = 12  # past this, the rest of the comment is one last segment: the work stays bounded
+# Readers often skip the full stop ("... sans réfléchir Merci pour l'article"): a run-on sentence
+# this long is cut into its clauses, at commas and semicolons and where a capitalised word follows
+# a lowercase one without punctuation (a sentence start the writer did not mark). A clause keeps
+# its own negation ("je ne dis pas que ce sont des rats, je dis que ..."): word windows would not.
+LONG_SENTENCE = 16
+_CLAUSE_END = re.compile(r"[,;:]\s+|(?<=[a-zà-ÿ])\s+(?=[A-ZÀ-Ý][a-zà-ÿ]{2,})")
+_NOT_A_START = re.compile(r"(?i)(?:^|\s)(?:les?|la|des?|du|de|d'|l'|à|au|aux|que|qu'|et|ou|en|pour|par|avec|chez|sans|sur|"
+                          r"the|of|and|to|in|for|with|by)$")
 
 
 def segment(text):
@@ -33,9 +41,31 @@ def segment(text):
             merged[-1] = (merged[-1][0], end)
         else:
             merged.append((start, end))
+    merged = [window for span in merged for window in _windows(text, span)]
     if len(merged) > MAX_SEGMENTS:
         merged = merged[:MAX_SEGMENTS - 1] + [(merged[MAX_SEGMENTS - 1][0], merged[-1][1])]
     return merged or [(0, len(text))]
+
+
+def _windows(text, span):
+    """A long sentence's clauses (see LONG_SENTENCE), short ones joined to their neighbour."""
+    start, end = span
+    if len(text[start:end].split()) < LONG_SENTENCE:
+        return [span]
+    cuts = [m for m in _CLAUSE_END.finditer(text, start, end)
+            if not (m.group(0).isspace() and _NOT_A_START.search(text[start:m.start()]))]
+    clauses, at = [], start
+    for m in cuts:
+        clauses.append((at, m.end()))
+        at = m.end()
+    clauses.append((at, end))
+    merged = []
+    for a, b in clauses:
+        if merged and (len(text[a:b].split()) < MIN_WORDS or len(text[merged[-1][0]:merged[-1][1]].split()) < MIN_WORDS):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def normalised_segments(text, lang):
