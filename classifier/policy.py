@@ -79,9 +79,10 @@ class Policy:
 
         values: {flag: bool} for every flag that is raised or not.
         scores, thresholds: {flag: float} for model flags; a score within
-        `margin` of its threshold counts as low confidence: below it, a comment
-        that would be approved is held (`uncertain_decision`); above it, a flag
-        that would reject holds the comment instead.
+        `margin` of its threshold counts as low confidence, for the flags whose
+        decision is stricter than `uncertain_decision`: just below the threshold, a
+        comment that would be approved is held; just above it, the flag holds the
+        comment instead of rejecting it.
         """
         decision, reasons = "approve", []
         for flag, raised in values.items():
@@ -100,7 +101,10 @@ class Policy:
                 continue
             target = self.decisions.get(flag, "approve")
             limit = thresholds[flag]
-            if target != "approve" and limit - self.margin <= scores[flag] < limit:
+            # Only a near miss on a flag that would decide more than the uncertain decision (a
+            # rejecting flag) holds the comment: a near miss on a flag that only holds would hold
+            # a comment for a flag the model did not raise, with nothing for a moderator to check.
+            if _SEVERITY[target] > _SEVERITY[self.uncertain_decision] and limit - self.margin <= scores[flag] < limit:
                 reasons.append(f"low_confidence:{flag}")
                 if _SEVERITY[self.uncertain_decision] > _SEVERITY[decision]:
                     decision = self.uncertain_decision

@@ -45,7 +45,7 @@ def test_corpus_size_and_mix_of_the_issue():
     assert len(rows) >= 25000
     informal = sum(1 for path in FILES for _ in read_jsonl(path) if path.relative_to(DATA).parts[1] in INFORMAL)
     assert informal >= 0.4 * len(rows)
-    assert 0.75 <= langs["fr"] / len(rows) <= 0.85, langs
+    assert 0.70 <= langs["fr"] / len(rows) <= 0.85, langs  # French first; Arabic grew with issue 11
     assert langs["en"] >= 0.08 * len(rows) and langs["ar"] >= 0.08 * len(rows), langs
     aleppo = [r for r in rows if r["topic"] == "syria-aleppo-2016"]
     assert len(aleppo) >= 1000

@@ -31,6 +31,12 @@ def test_low_confidence_goes_to_review(policy):
     assert verdict.decision == "review" and verdict.reasons == ("low_confidence:threat",)
 
 
+def test_a_near_miss_on_a_flag_that_only_holds_approves(policy):
+    scores = dict.fromkeys(THRESHOLDS, 0.0) | {"identity_attack": THRESHOLDS["identity_attack"] - 0.01}
+    verdict = policy.decide(values(), scores, THRESHOLDS)
+    assert verdict.decision == "approve" and verdict.reasons == ()
+
+
 def test_a_rejecting_flag_raised_by_a_hair_holds_instead(policy):
     scores = dict.fromkeys(THRESHOLDS, 0.0) | {"dehumanising": 0.55}
     verdict = policy.decide(values(dehumanising=True), scores, THRESHOLDS)
