@@ -6,7 +6,7 @@ Python API:
     moderator.moderate("texte du commentaire", topic="syria-aleppo-2016")
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 def load_moderator(settings=None):

@@ -21,7 +21,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 QUOTED = re.compile(r"«([^»]{1,200})»|\"([^\"]{1,200})\"|“([^”]{1,200})”|'([^']{3,200})'")
 NEGATORS = {"ne", "n", "pas", "jamais", "aucun", "aucune", "personne", "ni", "non", "not", "never", "no", "nobody",
-            "don't", "doesn't", "isn't", "aren't", "won't", "لا", "ما", "مش", "مو", "ليس", "ليسوا", "mish", "mesh", "ma"}
+            "don't", "doesn't", "isn't", "aren't", "won't", "لا", "ما", "مش", "مو", "ليس", "ليسوا", "mish", "mesh", "ma",
+            # refusing or stopping a claim negates it too: "je refuse de dire que ...", "arrêtez de dire que ..."
+            "refuse", "refusons", "refusez", "arrête", "arrêtez", "arretez", "cessez", "stop"}
 CLAUSE_END = re.compile(r"[,.;:!?()\n]")
 WORD = re.compile(r"\w+(?:'\w+)?")
 
@@ -42,6 +44,21 @@ def mark_scope(text):
             negated = negated or word.split("'")[0] in NEGATORS
         out.append("|")
     return " ".join(out)
+
+
+def _negated(text, start):
+    """True when a negator comes before offset `start` in the same clause."""
+    clause = CLAUSE_END.split(text[:start])[-1].casefold()
+    return any(w.split("'")[0] in NEGATORS for w in WORD.findall(clause))
+
+
+def mentions_only(normalised, cues):
+    """True when a text has cues and every one is quoted or under a negation: it mentions or denies
+    harm ("« Des bactéries », vraiment ?", "ce ne sont pas des rats") rather than doing it."""
+    text = normalised.original
+    spans = [m.span() for m in QUOTED.finditer(text)]
+    return bool(cues) and all(any(a <= c.start and c.end <= b for a, b in spans) or _negated(text, c.start)
+                              for c in cues)
 
 
 class CommentFeatures:
@@ -93,14 +110,21 @@ class CommentFeatures:
         return self
 
     def _cue_counts(self, normalised, cues):
-        """Cue counts per category, then one count of cues inside quotation marks.
+        """Cue counts per category, then one count of cues inside quotation marks, then one of
+        cues under a negation.
 
         A cue inside « » or quotes is mentioned, not used ("traiter les réfugiés de « vermine »"),
-        so it counts in the last column instead of its category's.
+        and a cue after a negator in its clause is denied ("ce ne sont pas des rats"): each counts
+        in its own last column instead of its category's, which gives a linear head the one
+        interaction it cannot build from a word and a negator by itself.
         """
-        spans = [m.span() for m in QUOTED.finditer(normalised.original)]
-        used = [c for c in cues if not any(a <= c.start and c.end <= b for a, b in spans)]
-        return np.append(self.lexicon.counts(used), np.log1p(len(cues) - len(used))).astype(np.float32)
+        text = normalised.original
+        spans = [m.span() for m in QUOTED.finditer(text)]
+        quoted = [c for c in cues if any(a <= c.start and c.end <= b for a, b in spans)]
+        negated = [c for c in cues if c not in quoted and _negated(text, c.start)]
+        used = [c for c in cues if c not in quoted and c not in negated]
+        return np.concatenate([self.lexicon.counts(used),
+                               [np.log1p(len(quoted)), np.log1p(len(negated))]]).astype(np.float32)
 
     def transform(self, normalised, embeddings, cues):
         texts = self._text_input(normalised)
@@ -111,7 +135,7 @@ class CommentFeatures:
             blocks.append(self.word_vectorizer_.transform(self._word_input(texts)) * self.word_weight)
         if self.lexicon_weight:
             counts = np.vstack([self._cue_counts(n, c) for n, c in zip(normalised, cues)]) if cues else \
-                np.zeros((0, len(self.lexicon.categories) + 1), dtype=np.float32)
+                np.zeros((0, len(self.lexicon.categories) + 2), dtype=np.float32)
             blocks.append(sparse.csr_matrix(counts * self.lexicon_weight))
         return sparse.hstack(blocks, format="csr", dtype=np.float32)
 

@@ -15,7 +15,8 @@ import sklearn
 
 from . import __version__
 
-FORMAT_VERSION = 2  # 2: quoted and negated words marked (features.mark_scope), quoted cues counted apart
+FORMAT_VERSION = 3  # 2: quoted and negated words marked (features.mark_scope), quoted cues counted apart
+# 3: profanity and harm heads, sentence-pooled embeddings (segments.py), negated cues counted apart
 MODEL_FILE = "model.joblib"
 CARD_FILE = "model_card.json"
 

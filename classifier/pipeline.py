@@ -16,6 +16,7 @@ import numpy as np
 from .encoders import make_encoder
 from .labels import BEHAVIOUR_FLAGS, DEFAULT_TOPIC, HARM_FLAGS
 from .lexicon import default_lexicon
+from .features import mentions_only
 from .model import ModerationModel
 from .normalise import normalise
 from .policy import Policy
@@ -59,6 +60,7 @@ class Batch:
     features: object = None  # (n, n_features) matrix shared by the flag and stance heads
     segment_embeddings: object = None  # (m, d): the sentences of the comments that have several, in order
     segment_features: object = None  # (m, n_features), same rows
+    segment_mentions: object = None  # (m,) bool: the sentence only quotes or denies words of harm
 
     def __iter__(self):
         return iter(self.comments)
@@ -96,8 +98,12 @@ def features_phase(moderator, batch):
         [c.normalised for c in comments], np.vstack([c.embedding for c in comments]), [c.cues for c in comments])
     parts = [part for c in comments for part in c.segments]
     if parts:
-        batch.segment_features = features.transform(parts, batch.segment_embeddings,
-                                                    [moderator.lexicon.find(part) for part in parts])
+        cues = [moderator.lexicon.find(part) for part in parts]
+        batch.segment_features = features.transform(parts, batch.segment_embeddings, cues)
+        # A sentence that only quotes or denies words of harm has lost, read alone, the rebuttal
+        # around it ("« Des bactéries », vraiment ? On parle d'êtres humains."): it does not raise
+        # the comment's scores (the whole comment is still scored with it).
+        batch.segment_mentions = np.array([mentions_only(part, c) for part, c in zip(parts, cues)])
 
 
 def flags_phase(moderator, batch):
@@ -106,6 +112,7 @@ def flags_phase(moderator, batch):
     if batch.segment_features is not None:
         # A flag scores as high as its strongest sentence: civil sentences around a harmful one do not dilute it.
         part_probs = model.flag_heads.predict_proba(batch.segment_features)
+        part_probs[batch.segment_mentions] = 0.0
         row = 0
         for i, c in enumerate(batch):
             if c.segments:

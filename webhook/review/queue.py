@@ -17,7 +17,7 @@ from webhook.store import ModeratedComment, ModeratorAction, Outbox, User, as_ut
 QUEUES = ("all", "dehumanising", "identity_attack", "insult", "threat", "shouting", "low_confidence")
 REJECT_REASONS = ("OFFENSIVE", "ABUSIVE", "HATE_SPEECH", "HARASSMENT_BULLYING", "SPAM", "OTHER")
 PAGE_SIZE = 50
-FLAG_NAMES = ("dehumanising", "identity_attack", "insult", "threat", "shouting")
+FLAG_NAMES = ("dehumanising", "identity_attack", "insult", "threat", "profanity", "shouting")
 
 
 class AlreadyDecided(Exception):

@@ -6,7 +6,7 @@ import math
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, session,
                    url_for)
 
-from classifier.labels import BEHAVIOUR_FLAGS
+from classifier.labels import HARM_FLAGS
 
 from . import queue as q
 from .accounts import AccountError, authenticate, user_by_id
@@ -129,7 +129,7 @@ def comment(row_id):
         abort(404)
     moderator = current_app.extensions["moderator"]
     return render_template("review/comment.html", row=row, segments=highlight(row.text, row.evidence),
-                           history=q.author_history(store(), row), flags=BEHAVIOUR_FLAGS,
+                           history=q.author_history(store(), row), flags=HARM_FLAGS,
                            similar=q.similar_decisions(store(), moderator.encoder, row),
                            stance_labels=moderator.model.card.get("stance_labels", {}).get(row.topic or "", []))
 
@@ -162,7 +162,7 @@ def decide(row_id):
     decision = request.form.get("decision")
     labels = None
     if request.form.get("correct"):
-        labels = {f: request.form.get(f) == "on" for f in BEHAVIOUR_FLAGS}
+        labels = {f: request.form.get(f) == "on" for f in HARM_FLAGS}
         if request.form.get("stance"):
             labels["stance"] = request.form["stance"]
     _decide([row_id], decision, request.form.get("reason"), labels)
