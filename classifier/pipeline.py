@@ -23,9 +23,6 @@ from .policy import Policy
 from .segments import embed_comments, normalised_segments
 
 NEIGHBOURS = 3
-SENTENCE_DISCOUNT = 0.0
-"""A sentence read alone has less context than the comment (a negation in the next sentence, a
-quotation): its score counts minus this much against the comment's."""
 
 
 class UnknownTopicError(ValueError):
@@ -116,8 +113,7 @@ def flags_phase(moderator, batch):
         row = 0
         for i, c in enumerate(batch):
             if c.segments:
-                strongest = part_probs[row:row + len(c.segments)].max(axis=0) - SENTENCE_DISCOUNT
-                probs[i] = np.maximum(probs[i], strongest)
+                probs[i] = np.maximum(probs[i], part_probs[row:row + len(c.segments)].max(axis=0))
                 row += len(c.segments)
     for c, row in zip(batch, probs):
         for flag, p in zip(model.flags, row):
