@@ -20,6 +20,8 @@ TARGETED_SOURCES = frozenset({
     "threats-fr-en", "slurs-derogation-fr", "wishes-respect-fr", "positive-generalisations", "literal-subjects-fr",
     "negation-slurs-ar-threats", "return-filth-quotes-fr", "opinion-and-praise-fr", "arabic-arabizi-more",
     "civil-wishes-fr", "refutation-and-mention-fr", "aleppo-stance-more",
+    # issue 11: written after the suite showed negated generalisations held for identity_attack
+    "groups-negations-fr-team",
 })
 TARGETED_MAX_JACCARD = 0.3
 
