@@ -44,7 +44,8 @@ def cmd_train(args, settings):
         log=lambda msg: print(msg, file=sys.stderr))
     print(format_report(report))
     print(f"\nmodel {model.version} written to {args.out or settings.model_dir} "
-          f"in {report['train_seconds']} s (encoder {model.card['encoder']})")
+          f"in {report['train_seconds']} s (encoder {model.card['encoder']}; seconds by step: "
+          + ", ".join(f"{k} {v}" for k, v in report.get("train_seconds_by_step", {}).items()) + ")")
     return 0
 
 

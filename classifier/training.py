@@ -100,12 +100,16 @@ def train(data_dir, out_dir, encoder_spec="usem3", decisions_path=None, policy_p
     idx_train = np.concatenate([idx_train, np.arange(len(records), len(records) + len(copies))])
     records = records + copies
 
+    steps = {}  # seconds per step, in the report: what dominates a training run
+    mark = time.perf_counter()
     encoder = make_encoder(encoder_spec)
     lexicon = default_lexicon()
     normalised = [normalise(r["text"]) for r in
                   progress(iterable=records, desc="normalising", unit="comment")]
     cues = [lexicon.find(n) for n in normalised]
+    steps["normalise_and_cues"], mark = round(time.perf_counter() - mark, 1), time.perf_counter()
     embeddings = embed_all(encoder, normalised)
+    steps["embed"], mark = round(time.perf_counter() - mark, 1), time.perf_counter()
     train_recs = [records[i] for i in idx_train]
     features = CommentFeatures(lexicon).fit([normalised[i] for i in idx_train])
     X = features.transform(normalised, embeddings, cues)
@@ -113,7 +117,9 @@ def train(data_dir, out_dir, encoder_spec="usem3", decisions_path=None, policy_p
     Y_train = np.array([[int(label(r, f)) for f in MODEL_FLAGS] for r in train_recs])
 
     log("fitting flag heads")
+    steps["features"], mark = round(time.perf_counter() - mark, 1), time.perf_counter()
     heads = FlagHeads(MODEL_FLAGS, head=head, C=C, seed=seed).fit(X_train, Y_train)
+    steps["flag_heads"], mark = round(time.perf_counter() - mark, 1), time.perf_counter()
     thresholds = {flag: choose_threshold(Y_train[:, j], heads.oof_proba_[:, j]) for j, flag in enumerate(MODEL_FLAGS)}
 
     stance_heads = {}
@@ -150,6 +156,7 @@ def train(data_dir, out_dir, encoder_spec="usem3", decisions_path=None, policy_p
     test_recs = [records[i] for i in idx_test]
     report = evaluate(moderator, test_recs, moderate_all(moderator, test_recs, desc="held-out"))
     report["train_seconds"] = round(time.perf_counter() - started, 1)
+    report["train_seconds_by_step"] = steps
     model.card["metrics_held_out"] = report
     model.save(out_dir)
     write_jsonl(Path(out_dir) / HELD_OUT_FILE, test_recs)

@@ -51,6 +51,7 @@ def main(n_single=500, n_batch=2000, batch_size=256):
         "batch_comments_per_s": round(throughput, 1),
         "batch_n": n_batch, "batch_size": batch_size,
         "train_seconds": moderator.model.card.get("metrics_held_out", {}).get("train_seconds"),
+        "train_seconds_by_step": moderator.model.card.get("metrics_held_out", {}).get("train_seconds_by_step"),
     }
     print(json.dumps(report, indent=2))
     print(f"\nsingle comment, warm: p50 {report['single_ms_p50']} ms, p99 {report['single_ms_p99']} ms "

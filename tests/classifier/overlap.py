@@ -21,7 +21,7 @@ TARGETED_SOURCES = frozenset({
     "negation-slurs-ar-threats", "return-filth-quotes-fr", "opinion-and-praise-fr", "arabic-arabizi-more",
     "civil-wishes-fr", "refutation-and-mention-fr", "aleppo-stance-more",
     # issue 11: written after the suite showed negated generalisations held for identity_attack
-    "groups-negations-fr-team",
+    "groups-negations-fr-team", "groups-emoji-fr-team", "groups-emoji-en-team", "groups-emoji-ar-team",
 })
 TARGETED_MAX_JACCARD = 0.3
 
