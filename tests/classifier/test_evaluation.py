@@ -1,18 +1,18 @@
 """Held-out evaluation: breakdowns and the worst errors a moderator should look at."""
 
 from classifier.evaluation import evaluate, worst_errors
-from classifier.labels import BEHAVIOUR_FLAGS
+from classifier.labels import BEHAVIOUR_FLAGS, HARM_FLAGS
 
 
 def record(text, topic="syria-aleppo-2016", lang="fr", **flags):
     rec = {"text": text, "topic": topic, "lang": lang, "stance": None, "shouting": False, "source": "written:test"}
-    rec.update({f: bool(flags.get(f)) for f in BEHAVIOUR_FLAGS})
+    rec.update({f: bool(flags.get(f)) for f in HARM_FLAGS})
     rec["toxic"] = any(rec[f] for f in BEHAVIOUR_FLAGS)
     return rec
 
 
 def output(decision="approve", evidence=(), **scores):
-    flags = {f: {"score": scores.get(f, 0.0), "value": scores.get(f, 0.0) >= 0.5} for f in BEHAVIOUR_FLAGS}
+    flags = {f: {"score": scores.get(f, 0.0), "value": scores.get(f, 0.0) >= 0.5} for f in HARM_FLAGS}
     return {"flags": flags, "decision": decision, "evidence": list(evidence)}
 
 
