@@ -26,7 +26,7 @@ def test_a_group_named_mostly_in_toxic_comments_fails_the_audit():
     report = audit(records, min_count=10)
     failing = {w["term"] for w in report["failing"]}
     assert "kurdes" in failing and not report["ok"]
-    assert report["top_tokens"]["dehumanising"][0]["token"] in {"rats", "sont des", "des rats"}
+    assert "rats" in {t["token"] for t in report["top_tokens"]["dehumanising"]}
 
 
 def test_tokens_are_words_bigrams_and_emoji():
