@@ -77,6 +77,14 @@ class _TextCollector(HTMLParser):
     def handle_pi(self, data):
         self.parts.append(" " + data + " ")
 
+    def close(self):
+        super().close()
+        # An unclosed <script> or <style> leaves its content unparsed (the parser waits for the end
+        # tag): it is text the body carries all the same.
+        if self.rawdata:
+            self.parts.append(self.rawdata)
+            self.rawdata = ""
+
 
 def html_to_text(body):
     """The words of an HTML comment body as plain text, none dropped (see the module's docstring)."""
