@@ -52,13 +52,19 @@ def _negated(text, start):
     return any(w.split("'")[0] in NEGATORS for w in WORD.findall(clause))
 
 
+def cue_uses(text, cues):
+    """(quoted, negated, used): the cues inside quotation marks, those under a negation in their
+    clause, and the rest, which the text uses for itself."""
+    spans = [m.span() for m in QUOTED.finditer(text)]
+    quoted = [c for c in cues if any(a <= c.start and c.end <= b for a, b in spans)]
+    negated = [c for c in cues if c not in quoted and _negated(text, c.start)]
+    return quoted, negated, [c for c in cues if c not in quoted and c not in negated]
+
+
 def mentions_only(normalised, cues):
     """True when a text has cues and every one is quoted or under a negation: it mentions or denies
     harm ("« Des bactéries », vraiment ?", "ce ne sont pas des rats") rather than doing it."""
-    text = normalised.original
-    spans = [m.span() for m in QUOTED.finditer(text)]
-    return bool(cues) and all(any(a <= c.start and c.end <= b for a, b in spans) or _negated(text, c.start)
-                              for c in cues)
+    return bool(cues) and not cue_uses(normalised.original, cues)[2]
 
 
 class CommentFeatures:
@@ -118,11 +124,7 @@ class CommentFeatures:
         in its own last column instead of its category's, which gives a linear head the one
         interaction it cannot build from a word and a negator by itself.
         """
-        text = normalised.original
-        spans = [m.span() for m in QUOTED.finditer(text)]
-        quoted = [c for c in cues if any(a <= c.start and c.end <= b for a, b in spans)]
-        negated = [c for c in cues if c not in quoted and _negated(text, c.start)]
-        used = [c for c in cues if c not in quoted and c not in negated]
+        quoted, negated, used = cue_uses(normalised.original, cues)
         return np.concatenate([self.lexicon.counts(used),
                                [np.log1p(len(quoted)), np.log1p(len(negated))]]).astype(np.float32)
 

@@ -33,39 +33,34 @@ _NOT_A_START = re.compile(r"(?i)(?:^|\s)(?:les?|la|des?|du|de|d'|l'|à|au|aux|qu
 
 def segment(text):
     """[(start, end)] character spans covering the sentences of `text`, in order."""
-    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
-    merged = []
+    sentences = _join_short(text, [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group(0).strip()])
+    spans = [clause for span in sentences for clause in _clauses(text, span)]
+    if len(spans) > MAX_SEGMENTS:
+        spans = spans[:MAX_SEGMENTS - 1] + [(spans[MAX_SEGMENTS - 1][0], spans[-1][1])]
+    return spans or [(0, len(text))]
+
+
+def _join_short(text, spans):
+    """`spans` with each piece of fewer than MIN_WORDS words joined to its neighbour."""
+    joined = []
     for start, end in spans:
-        if merged and (len(text[start:end].split()) < MIN_WORDS
-                       or len(text[merged[-1][0]:merged[-1][1]].split()) < MIN_WORDS):
-            merged[-1] = (merged[-1][0], end)
+        if joined and (len(text[start:end].split()) < MIN_WORDS
+                       or len(text[joined[-1][0]:joined[-1][1]].split()) < MIN_WORDS):
+            joined[-1] = (joined[-1][0], end)
         else:
-            merged.append((start, end))
-    merged = [window for span in merged for window in _windows(text, span)]
-    if len(merged) > MAX_SEGMENTS:
-        merged = merged[:MAX_SEGMENTS - 1] + [(merged[MAX_SEGMENTS - 1][0], merged[-1][1])]
-    return merged or [(0, len(text))]
+            joined.append((start, end))
+    return joined
 
 
-def _windows(text, span):
+def _clauses(text, span):
     """A long sentence's clauses (see LONG_SENTENCE), short ones joined to their neighbour."""
     start, end = span
     if len(text[start:end].split()) < LONG_SENTENCE:
         return [span]
-    cuts = [m for m in _CLAUSE_END.finditer(text, start, end)
+    cuts = [m.end() for m in _CLAUSE_END.finditer(text, start, end)
             if not (m.group(0).isspace() and _NOT_A_START.search(text[start:m.start()]))]
-    clauses, at = [], start
-    for m in cuts:
-        clauses.append((at, m.end()))
-        at = m.end()
-    clauses.append((at, end))
-    merged = []
-    for a, b in clauses:
-        if merged and (len(text[a:b].split()) < MIN_WORDS or len(text[merged[-1][0]:merged[-1][1]].split()) < MIN_WORDS):
-            merged[-1] = (merged[-1][0], b)
-        else:
-            merged.append((a, b))
-    return merged
+    bounds = [start, *cuts, end]
+    return _join_short(text, list(zip(bounds, bounds[1:])))
 
 
 def normalised_segments(text, lang):
