@@ -1,5 +1,5 @@
-"""Command line: `python -m classifier {train,classify,evaluate,check,audit,benchmark-external,data-audit,users,
-export-decisions}`.
+"""Command line: `python -m classifier {train,adapt,classify,evaluate,check,audit,benchmark-external,data-audit,
+users,export-decisions}`.
 
 Errors in the input (missing file, bad JSON line, unknown topic) end the
 command with a one-line message naming what is wrong and exit status 2.
@@ -37,15 +37,70 @@ def cmd_train(args, settings):
     decisions = None if args.no_decisions else Path(args.decisions or settings.moderator_decisions)
     if decisions is not None and not args.decisions:
         _refresh_decisions(settings, decisions)
+    out_dir = Path(args.out or settings.model_dir)
+    archive = _archive_of(out_dir)
+    if archive is not None:
+        # An adapted model keeps its archive: train the base into a scratch directory, adapt it again.
+        import tempfile
+        scratch = tempfile.TemporaryDirectory(dir=out_dir, prefix=".base-")
+        final_dir, out_dir = out_dir, Path(scratch.name)
     model, report = train(
-        data_dir=Path(args.data or settings.training_data), out_dir=Path(args.out or settings.model_dir),
+        data_dir=Path(args.data or settings.training_data), out_dir=out_dir,
         encoder_spec=args.encoder or settings.encoder, decisions_path=decisions,
         policy_path=settings.policy_path, head=args.head, C=args.C, seed=args.seed, augment=args.augment,
         log=lambda msg: print(msg, file=sys.stderr))
     print(format_report(report))
-    print(f"\nmodel {model.version} written to {args.out or settings.model_dir} "
+    if archive is not None:
+        with scratch:
+            print(f"\nadapting again to the archive this model was adapted on: {archive.path}", file=sys.stderr)
+            return _adapt(archive, out_dir, final_dir, settings, decisions, folds=5)
+    print(f"\nmodel {model.version} written to {out_dir} "
           f"in {report['train_seconds']} s (encoder {model.card['encoder']}; seconds by step: "
           + ", ".join(f"{k} {v}" for k, v in report.get("train_seconds_by_step", {}).items()) + ")")
+    return 0
+
+
+def _archive_of(model_dir):
+    """The ArchiveSpec a model in `model_dir` was adapted on (checked unchanged), or None."""
+    import json as _json
+
+    from .archive import ArchiveSpec, file_sha256
+
+    card_path = Path(model_dir) / "model_card.json"
+    try:
+        archive = _json.loads(card_path.read_text(encoding="utf-8")).get("archive")
+    except (OSError, ValueError):
+        return None
+    if not archive:
+        return None
+    spec = ArchiveSpec(archive["path"], archive["format"], archive["text_column"], archive["label_column"],
+                       archive.get("flag_columns") or {})
+    if not spec.path.is_file() or file_sha256(spec.path) != archive["sha256"]:
+        raise CLIError(f"{model_dir} was adapted on {spec.path}, which is gone or has changed since "
+                       f"(sha256 {archive['sha256'][:16]}...): adapt again with `python -m classifier adapt "
+                       f"--archive FILE --out {model_dir}`, or train elsewhere with --out")
+    return spec
+
+
+def cmd_adapt(args, settings):
+    from .archive import ArchiveSpec, parse_flag_columns
+
+    spec = ArchiveSpec(Path(args.archive), args.format, args.text_column, args.label_column,
+                       parse_flag_columns(args.flag_columns))
+    decisions = None if args.no_decisions else Path(args.decisions or settings.moderator_decisions)
+    return _adapt(spec, Path(args.base or settings.model_dir), Path(args.out), settings, decisions, args.folds)
+
+
+def _adapt(spec, base_dir, out_dir, settings, decisions, folds):
+    from .adapt import adapt, format_report
+    from .policy import Policy
+
+    model, report = adapt(spec, base_dir, out_dir, Policy.from_file(settings.policy_path), folds=folds,
+                          decisions_path=decisions, suite_dir=settings.functional_suite,
+                          log=lambda msg: print(msg, file=sys.stderr))
+    print(format_report(report))
+    print(f"\nadapted model {model.version} written to {out_dir} (report: {out_dir / 'adapt_report.md'}); "
+          f"serve it with MODEL_DIR={out_dir}")
     return 0
 
 
@@ -265,6 +320,25 @@ def build_parser():
     p.add_argument("--augment", type=int, default=1,
                    help="counterfactual copies per training comment naming a group, the group swapped (1; 0: off)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("adapt", help="adapt the model to a newsroom's moderation archive (published / removed)",
+                       description="Learn what a newsroom removes from its archive of decided comments, into a "
+                                   "new model directory (never over the default model), with a before/after report "
+                                   "on a k-fold split of the archive and on our own held-out split, suite and seeds.")
+    p.add_argument("--archive", required=True, help="the archive file")
+    p.add_argument("--format", choices=("csv", "jsonl", "coral-mongoexport"), default="csv", help="its format (csv)")
+    p.add_argument("--text-column", default="text", help="column (or key) holding the comment (text)")
+    p.add_argument("--label-column", default="label",
+                   help="column holding published/removed: 0/1, true/false, published/removed, approved/rejected")
+    p.add_argument("--flag-columns", metavar="FLAG=COLUMN,...",
+                   help="columns holding our flags instead of a label; a row is removed when any is true")
+    p.add_argument("--out", default=str(Settings().model_dir.parent / "model-adapted"),
+                   help="directory of the adapted model (default var/model-adapted)")
+    p.add_argument("--base", help="model to adapt (default: $MODEL_DIR, var/model)")
+    p.add_argument("--folds", type=int, default=5, help="folds of the before/after cross-validation (5)")
+    p.add_argument("--decisions", help="moderator-corrected labels JSONL (default: $MODERATOR_DECISIONS)")
+    p.add_argument("--no-decisions", action="store_true", help="learn from the archive only")
+    p.set_defaults(func=cmd_adapt)
 
     p = sub.add_parser("classify", help="moderate one comment or a JSONL file of comments",
                        description="Moderate TEXT, or stream --input JSONL ({id, text, topic?} a line) to --output.")

@@ -25,6 +25,10 @@ def label(rec, flag):
         return bool(rec["toxic"] or rec.get("profanity", False))
     return bool(rec.get(flag, False))
 
+NEWSROOM_FLAG = "newsroom"
+"""A model adapted to a newsroom's archive (adapt.py) adds this flag: its moderators would remove the
+comment. The archive rarely says why, so it is a flag of its own and changes none of the others."""
+
 RULE_FLAGS = ("shouting",)
 """Flags decided by a fixed rule, never by a model."""
 

@@ -34,6 +34,7 @@ class ModerationModel:
     stance_heads: dict          # topic -> StanceHead
     neighbours: object          # NearestExamples
     card: dict = field(default_factory=dict)
+    archive_head: object = None  # NewsroomHead learnt from a newsroom's archive (adapt.py), or None
 
     @property
     def version(self):
@@ -50,7 +51,7 @@ class ModerationModel:
                     sklearn_version=sklearn.__version__)
         tmp = directory / (MODEL_FILE + ".tmp")
         joblib.dump({k: getattr(self, k) for k in
-                     ("features", "flag_heads", "flags", "thresholds", "stance_heads", "neighbours")},
+                     ("features", "flag_heads", "flags", "thresholds", "stance_heads", "neighbours", "archive_head")},
                     tmp, compress=3)
         tmp.replace(directory / MODEL_FILE)
         (directory / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

