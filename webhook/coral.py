@@ -51,6 +51,7 @@ REJECTION_CODES = (
     ("insult", "HARASSMENT_BULLYING"),
     ("profanity", "OFFENSIVE"),
     ("shouting", "OFFENSIVE"),
+    ("newsroom", "OTHER"),  # a model adapted to the newsroom's archive: removed as its moderators did
 )
 
 # The author reads this: short, in the comment's language, naming the words that decided.
@@ -58,13 +59,16 @@ EXPLANATIONS = {
     "fr": {"dehumanising": "Propos déshumanisants envers des personnes", "identity_attack":
            "Attaque contre un groupe de personnes", "threat": "Menace ou appel à la violence",
            "insult": "Insulte envers une personne", "profanity": "Langage grossier", "shouting":
-           "Message écrit en majuscules", "words": "mots en cause"},
+           "Message écrit en majuscules", "newsroom": "Contraire à la charte de modération du journal",
+           "words": "mots en cause"},
     "en": {"dehumanising": "Dehumanising language about people", "identity_attack": "Attack on a group of people",
            "threat": "Threat or call for violence", "insult": "Insult aimed at a person", "profanity":
-           "Vulgar language", "shouting": "Written in capitals", "words": "words at issue"},
+           "Vulgar language", "shouting": "Written in capitals", "newsroom": "Against the newsroom's moderation "
+           "charter", "words": "words at issue"},
     "ar": {"dehumanising": "كلام يجرّد الناس من إنسانيتهم", "identity_attack": "هجوم على مجموعة من الناس",
            "threat": "تهديد أو دعوة إلى العنف", "insult": "إهانة لشخص", "profanity": "كلام بذيء",
-           "shouting": "رسالة بأحرف كبيرة", "words": "الكلمات المعنية"},
+           "shouting": "رسالة بأحرف كبيرة", "newsroom": "مخالف لميثاق الإشراف في الصحيفة",
+           "words": "الكلمات المعنية"},
 }
 
 

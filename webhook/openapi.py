@@ -50,7 +50,9 @@ _result = {
             "topic": {"type": "string"}, "label": {"type": ["string", "null"]},
             "scores": {"type": "object", "additionalProperties": {"type": "number"}}}},
         "flags": {"type": "object", "required": FLAG_NAMES, "properties": {f: _flag for f in FLAG_NAMES} | {
-            "harm": {**_flag, "description": "any harm flag, profanity included (Perspective's TOXICITY)"}}},
+            "harm": {**_flag, "description": "any harm flag, profanity included (Perspective's TOXICITY)"},
+            "newsroom": {**_flag, "description": "only from a model adapted to the newsroom's archive "
+                                                 "(`python -m classifier adapt`): its moderators would remove this"}}},
         "evidence": {"type": "array", "items": _evidence},
         "model_version": {"type": "string"}, "policy_version": {"type": ["string", "null"]},
         "queue": {"type": ["string", "null"], "enum": ["review", None]},

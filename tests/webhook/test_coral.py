@@ -172,3 +172,15 @@ def test_wrong_coral_fields_are_named(coral, payload, field):
     raw = json.dumps(payload).encode()
     r = send(coral, raw, sign(raw, NEW))
     assert r.status_code == 422 and r.json["error"]["field"] == field
+
+
+@pytest.mark.parametrize("lang, words", [("fr", "charte de modération"), ("en", "moderation charter"),
+                                         ("ar", "ميثاق الإشراف")])
+def test_a_rejection_by_the_newsroom_flag_says_so_in_the_comments_language(lang, words):
+    """A model adapted to the newsroom's archive may reject on its own flag (a newsroom's policy)."""
+    from webhook.coral import rejection
+
+    result = {"lang": lang, "reasons": ["newsroom"], "evidence": [],
+              "flags": {"newsroom": {"score": 0.9, "value": True}, "insult": {"score": 0.1, "value": False}}}
+    reason = rejection(result)["rejectionReason"]
+    assert reason["code"] == "OTHER" and words in reason["detailedExplanation"]
