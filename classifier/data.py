@@ -29,7 +29,8 @@ def read_jsonl(path):
     """
     path = Path(path)
     try:
-        fh = open(path, encoding="utf-8")
+        # utf-8-sig: a file saved by an editor that writes a byte-order mark reads like any other.
+        fh = open(path, encoding="utf-8-sig")
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
     except IsADirectoryError:
@@ -85,8 +86,8 @@ def check_record(rec):
         problems.append("text must be a non-empty string")
     if rec["lang"] not in LANGUAGES:
         problems.append(f"lang must be one of {LANGUAGES}, not {rec['lang']!r}")
-    if not isinstance(rec["topic"], str) or not rec["topic"]:
-        problems.append("topic must be a non-empty string")
+    if rec["topic"] is not None and (not isinstance(rec["topic"], str) or not rec["topic"]):
+        problems.append("topic must be a non-empty string or null")
     if not isinstance(rec["source"], str) or not rec["source"]:
         problems.append("source must be a non-empty string")
     for name in BOOL_FIELDS:
@@ -108,18 +109,40 @@ def check_record(rec):
     return problems
 
 
-def load_records(paths, validate=True):
-    """Load training records from JSONL files; raise DataError listing contract problems."""
+EVALUATION_DEFAULTS = {"topic": None, "stance": None, "source": "evaluation", "profanity": False}
+"""What a labelled file given to `evaluate` may leave out: it is the newsroom's data, not our corpus."""
+
+
+def completed(rec):
+    """A labelled comment for evaluation with the fields it may omit filled in: lang detected, topic and
+    stance null, source "evaluation", profanity false, shouting by the capitals rule, toxic as the union."""
+    from .language import detect_language
+
+    rec = {**EVALUATION_DEFAULTS, **rec}
+    if isinstance(rec.get("text"), str):
+        rec.setdefault("lang", detect_language(rec["text"]))
+        rec.setdefault("shouting", is_shouting(rec["text"]))
+    if all(isinstance(rec.get(f), bool) for f in BEHAVIOUR_FLAGS):
+        rec.setdefault("toxic", any(rec[f] for f in BEHAVIOUR_FLAGS))
+    return rec
+
+
+def load_records(paths, validate=True, what="training data", complete=None):
+    """Load labelled records from JSONL files; raise DataError listing contract problems.
+
+    complete: a function applied to each record first (`completed` for evaluation files).
+    """
     records, problems = [], []
     for path in paths:
         for lineno, rec in read_jsonl(path):
+            rec = complete(rec) if complete else rec
             issues = check_record(rec) if validate else []
             problems.extend(f"{path}:{lineno}: {p}" for p in issues)
             records.append(rec)
     if problems:
         shown = "\n  ".join(problems[:20])
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise DataError(f"{len(problems)} problem(s) in training data:\n  {shown}{more}")
+        raise DataError(f"{len(problems)} problem(s) in {what}:\n  {shown}{more}")
     return records
 
 

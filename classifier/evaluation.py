@@ -68,7 +68,7 @@ def evaluate(moderator, records, results=None):
     }
 
     for field, key in (("lang", "by_language"), ("topic", "by_topic")):
-        for value in sorted({r[field] for r in records}):
+        for value in sorted({r[field] for r in records if r[field] is not None}):
             idx = [i for i, r in enumerate(records) if r[field] == value]
             gold = [int(records[i]["toxic"]) for i in idx]
             scores = [results[i]["flags"]["toxic"]["score"] for i in idx]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .encoders import make_encoder
-from .labels import BEHAVIOUR_FLAGS, DEFAULT_TOPIC, HARM_FLAGS, NEWSROOM_FLAG
+from .labels import BEHAVIOUR_FLAGS, HARM_FLAGS, NEWSROOM_FLAG
 from .lexicon import default_lexicon
 from .features import mentions_only
 from .model import ModerationModel
@@ -26,17 +26,13 @@ from .segments import embed_comments, normalised_segments
 NEIGHBOURS = 3
 
 
-class UnknownTopicError(ValueError):
-    """A topic with no stance model."""
-
-
 @dataclass
 class Comment:
     """One comment on its way through the phases."""
 
     text: str
     id: object = None
-    topic: str = DEFAULT_TOPIC
+    topic: str = None  # None: no stance (stance is per topic, and never decides)
     lang: str = None
     normalised: object = None
     segments: list = field(default_factory=list)  # normalised sentences, when the comment has several
@@ -214,9 +210,14 @@ class Moderator:
         return batch.comments
 
     def moderate_many(self, comments):
-        """Moderate dicts {"text", "id"?, "topic"?, "lang"?}; returns result dicts in the same order."""
-        batch = [Comment(text=c["text"], id=c.get("id"), topic=c.get("topic") or DEFAULT_TOPIC,
-                         lang=c.get("lang")) for c in comments]
+        """Moderate comments, each a string or a dict {"text", "id"?, "topic"?, "lang"?}; returns result dicts
+        in the same order (like Detoxify's predict(str | list)):
+
+            moderator.moderate_many(["Merci pour l'article", {"text": "...", "topic": "syria-aleppo-2016"}])
+        """
+        comments = [{"text": c} if isinstance(c, str) else c for c in comments]
+        batch = [Comment(text=c["text"], id=c.get("id"), topic=c.get("topic") or None, lang=c.get("lang"))
+                 for c in comments]
         return [self.result(c) for c in self.run(batch)] if batch else []
 
     def moderate(self, text, topic=None, lang=None, id=None):

@@ -19,9 +19,11 @@ from flask import Flask, g, jsonify, request
 from flask_wtf.csrf import CSRFProtect
 
 from classifier.config import Settings
+from classifier.data import DataError
 from classifier.model import ModelError
 from classifier.pipeline import Moderator
 from classifier.policy import PolicyError
+from classifier.topics import TopicMap
 
 from . import api, coral, errors, health, perspective
 from .auth import KeyRing
@@ -44,6 +46,13 @@ def load_moderator(settings):
     try:
         return Moderator.load(settings)
     except (ModelError, PolicyError) as exc:
+        raise StartupError(f"cannot start: {exc}") from None
+
+
+def load_topics(settings):
+    try:
+        return TopicMap.from_file(settings.topics_path)
+    except DataError as exc:
         raise StartupError(f"cannot start: {exc}") from None
 
 
@@ -87,7 +96,7 @@ def create_app(settings=None, moderator=None, migrate=True, background=True):
     metrics = Metrics()
     app.extensions.update(
         moderator=moderator, store=store, journal=journal, metrics=metrics,
-        service=ModerationService(moderator, store, journal, metrics),
+        service=ModerationService(moderator, store, journal, metrics, topics=load_topics(settings)),
         api_keys=KeyRing(settings.moderation_api_keys),
         perspective_keys=KeyRing(settings.perspective_api_keys),
     )

@@ -24,7 +24,8 @@ _comment = {
         "id": {"type": ["string", "integer"], "description": "the CMS's comment id; a retry with the same id and "
                                                               "text returns the stored decision"},
         "text": {"type": "string", "minLength": 1},
-        "topic": {"type": "string", "description": "stance topic, e.g. syria-aleppo-2016 (the default)"},
+        "topic": {"type": "string", "description": "stance topic, e.g. syria-aleppo-2016; without it, the topic rules of TOPICS_FILE "
+                                                    "match the story, else stance is null"},
         "story": {"type": "object", "additionalProperties": False,
                   "properties": {"id": {"type": ["string", "integer"]}, "url": {"type": "string"}}},
         "author": {"type": "object", "additionalProperties": False,
@@ -47,7 +48,7 @@ _result = {
         "reasons": {"type": "array", "items": {"type": "string"}},
         "lang": {"type": ["string", "null"]},
         "stance": {"type": "object", "required": ["topic", "label", "scores"], "properties": {
-            "topic": {"type": "string"}, "label": {"type": ["string", "null"]},
+            "topic": {"type": ["string", "null"]}, "label": {"type": ["string", "null"]},
             "scores": {"type": "object", "additionalProperties": {"type": "number"}}}},
         "flags": {"type": "object", "required": FLAG_NAMES, "properties": {f: _flag for f in FLAG_NAMES} | {
             "harm": {**_flag, "description": "any harm flag, profanity included (Perspective's TOXICITY)"},

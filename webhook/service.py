@@ -10,6 +10,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 
 from classifier.labels import BEHAVIOUR_FLAGS, HARM_FLAGS
+from classifier.topics import TopicMap
 from webhook.errors import ApiError
 from webhook.store import entry_from_result
 
@@ -17,8 +18,9 @@ log = logging.getLogger(__name__)
 
 
 class ModerationService:
-    def __init__(self, moderator, store, journal, metrics):
+    def __init__(self, moderator, store, journal, metrics, topics=None):
         self.moderator, self.store, self.journal, self.metrics = moderator, store, journal, metrics
+        self.topics = topics or TopicMap()  # story id or URL -> topic, for stance (classifier/topics.py)
 
     def moderate(self, comments, *, client, source, store=True, queue=True):
         """comments: dicts {"id", "text", "topic"?, "story"?, "author"?, "lang"?}; returns results in order.
@@ -27,6 +29,7 @@ class ModerationService:
         with store=False (Perspective's doNotStore), the pipeline's answer.
         queue=False stores a held comment for audit without putting it in the moderators' queue.
         """
+        comments = [self._with_topic(c) for c in comments]
         results = [None] * len(comments)
         todo = []
         for i, c in enumerate(comments):
@@ -48,6 +51,13 @@ class ModerationService:
                 entry["queue"] = None
             results[i] = self._record(entry, result)
         return results
+
+    def _with_topic(self, comment):
+        """The request's topic, else the configured rules' topic for its story, else none (stance null)."""
+        if comment.get("topic"):
+            return comment
+        story = comment.get("story") or {}
+        return comment | {"topic": self.topics.topic_for(story.get("id"), story.get("url"))}
 
     def suggest(self, comment, suggested, *, client):
         """Store a client's suggested scores (Perspective names) as a labelled example; returns the model's result.

@@ -22,6 +22,7 @@ def review_app(make_app, database_url):
     client = app.test_client()
     for i, text in enumerate(HELD):
         r = client.post("/v1/moderate", json={"id": f"h{i}", "text": text, "author": {"id": "a1"},
+                                              "topic": "syria-aleppo-2016",
                                               "story": {"id": "s1", "url": "https://example.org/s1"}})
         assert r.json["decision"] == "review", (text, r.json["reasons"])
     return app
@@ -166,7 +167,7 @@ def test_pages_of_fifty_oldest_first(review_app):
     from webhook.store import entry_from_result
 
     store = review_app.extensions["store"]
-    result = review_app.extensions["moderator"].moderate(HELD[1])
+    result = review_app.extensions["moderator"].moderate(HELD[1], topic="syria-aleppo-2016")
     for i in range(PAGE_SIZE + 2):
         store.record(entry_from_result(result, client="local", comment_id=f"p{i}", text=f"{HELD[1]} {i}",
                                        source="native"))

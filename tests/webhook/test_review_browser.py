@@ -33,7 +33,7 @@ def test_moderator_works_the_queue_in_a_browser(settings, tmp_path):
 
     cms = FakeCMS()
     env = dict(os.environ, MODEL_DIR=str(settings.model_dir), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}")
-    add = subprocess.run([sys.executable, "-m", "classifier", "users", "add", "nadia", "--password-stdin"],
+    add = subprocess.run([sys.executable, "-m", "webhook", "users", "add", "nadia", "--password-stdin"],
                          cwd=ROOT, env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=120)
     assert add.returncode == 0, add.stderr
     try:

@@ -137,10 +137,39 @@ def audit_log(store, limit=200):
                                .order_by(ModeratorAction.id.desc()).limit(limit)).all()
 
 
+# The flags a moderator's rejection reason stands for (Coral's codes, as webhook/coral.py sends them): the
+# model's raised flags within that family, else the family's first. SPAM and OTHER say nothing of behaviour.
+REASON_FLAGS = {
+    "HATE_SPEECH": ("identity_attack", "dehumanising"),
+    "ABUSIVE": ("threat", "insult", "dehumanising"),
+    "HARASSMENT_BULLYING": ("insult", "threat"),
+    "OFFENSIVE": ("profanity", "insult"),
+    "SPAM": (),
+    "OTHER": None,  # the model's flags as they were
+}
+
+
+def rejection_flags(reason, model_flags):
+    """{flag: bool} a rejection stands for, from its reason and the model's raised flags."""
+    from classifier.labels import HARM_FLAGS
+
+    raised = {f for f in HARM_FLAGS if (model_flags or {}).get(f, {}).get("value")}
+    family = REASON_FLAGS.get(reason)
+    if family is None:
+        chosen = raised
+    else:
+        chosen = (raised & set(family)) or set(family[:1])
+    return {f: f in chosen for f in HARM_FLAGS}
+
+
 def corrected_records(store, since=None):
-    """Decided comments as training records (labels.md schema): a moderator's corrected labels when
-    given, else the model's flags confirmed (approve) or a rejection's flags; a Perspective client's
-    suggested scores (suggestscore) come as corrected labels too."""
+    """Decided comments as training records (labels.md schema).
+
+    A moderator's corrected labels win; else an approval means civil and a rejection stands for
+    the flags of its reason (rejection_flags); a Perspective client's suggested scores come as
+    corrected labels. A text decided more than once is exported once, with its latest decision.
+    """
+    from classifier.data import text_key
     from classifier.labels import BEHAVIOUR_FLAGS, HARM_FLAGS
     from classifier.shouting import is_shouting
 
@@ -148,21 +177,23 @@ def corrected_records(store, since=None):
         query = select(ModeratedComment).where(ModeratedComment.final_decision.is_not(None))
         if since:
             query = query.where(ModeratedComment.decided_at >= since)
-        rows = list(session.scalars(query.order_by(ModeratedComment.decided_at)))
-    records = []
+        rows = list(session.scalars(query.order_by(ModeratedComment.decided_at, ModeratedComment.id)))
+    latest = {}
     for row in rows:
         labels = row.corrected or {}
-        flags = {f: bool(labels.get(f, (row.flags or {}).get(f, {}).get("value", False)))
-                 for f in HARM_FLAGS}
-        if row.final_decision == "approve" and not row.corrected:
+        if row.corrected:
+            flags = {f: bool(labels.get(f, False)) for f in HARM_FLAGS}
+        elif row.final_decision == "approve":
             flags = dict.fromkeys(HARM_FLAGS, False)  # a moderator approved it: civil
+        else:
+            flags = rejection_flags(row.final_reason, row.flags)
         stance = labels.get("stance", (row.stance or {}).get("label"))
         source = f"moderator:{row.decided_by}" if row.decided_by is not None else f"suggestion:{row.client}"
-        records.append({"text": row.text, "lang": row.lang if row.lang in ("fr", "en", "ar") else "fr",
-                        "topic": row.topic or "syria-aleppo-2016", "stance": stance, **flags,
-                        "shouting": is_shouting(row.text), "toxic": any(flags[f] for f in BEHAVIOUR_FLAGS),
-                        "source": source})
-    return records
+        latest[text_key(row.text)] = {
+            "text": row.text, "lang": row.lang if row.lang in ("fr", "en", "ar") else "fr",
+            "topic": row.topic, "stance": stance if row.topic else None, **flags,
+            "shouting": is_shouting(row.text), "toxic": any(flags[f] for f in BEHAVIOUR_FLAGS), "source": source}
+    return list(latest.values())
 
 
 def dashboard(store, days=14):
