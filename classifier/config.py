@@ -27,6 +27,19 @@ def _int(environ, name, default, low=1):
     return int(value)
 
 
+def _seconds(environ, name, default):
+    value = environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{name} must be a number of seconds > 0, not {value!r}")
+    return seconds
+
+
 def _choice(environ, name, default, choices):
     value = environ.get(name) or default
     if value.upper() not in choices:
@@ -61,6 +74,7 @@ class Settings:
     perspective_queue: bool = False
     cms_callback_url: str = ""
     cms_callback_secret: str = ""
+    cms_callback_timeout: float = 5.0
     journal_dir: Path = PROJECT_ROOT / "var" / "journal"
     max_body_bytes: int = 2_000_000
     max_text_chars: int = 20_000
@@ -98,6 +112,7 @@ class Settings:
             perspective_queue=env.get("PERSPECTIVE_QUEUE", "").lower() in ("1", "true", "yes"),
             cms_callback_url=env.get("CMS_CALLBACK_URL", ""),
             cms_callback_secret=env.get("CMS_CALLBACK_SECRET", ""),
+            cms_callback_timeout=_seconds(env, "CMS_CALLBACK_TIMEOUT", base.cms_callback_timeout),
             journal_dir=_path(env, "JOURNAL_DIR", base.journal_dir),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", base.max_body_bytes),
             max_text_chars=_int(env, "MAX_TEXT_CHARS", base.max_text_chars),

@@ -100,8 +100,8 @@ def create_app(settings=None, moderator=None, migrate=True, background=True):
         api_keys=KeyRing(settings.moderation_api_keys),
         perspective_keys=KeyRing(settings.perspective_api_keys),
     )
-    deliverer = Deliverer(store, settings.cms_callback_url, settings.cms_callback_secret) \
-        if settings.cms_callback_url else None
+    deliverer = Deliverer(store, settings.cms_callback_url, settings.cms_callback_secret,
+                          timeout=settings.cms_callback_timeout) if settings.cms_callback_url else None
     app.extensions["deliverer"] = deliverer
     if background:
         replayer = Replayer(journal, store)

@@ -12,6 +12,7 @@ instances.
 import datetime as dt
 import hashlib
 import json
+import uuid
 
 from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine,
                         event, func, select, text as sql_text)
@@ -95,7 +96,7 @@ class ModeratorAction(Base):
 
 
 class Outbox(Base):
-    """Final decisions waiting to reach the CMS callback, delivered in id order."""
+    """Final decisions waiting to reach the CMS callback, oldest due first, each under its own delivery id."""
 
     __tablename__ = "outbox"
 
@@ -108,6 +109,8 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The same on every try of this decision: the CMS drops repeats of a delivery it already has.
+    delivery_id: Mapped[str] = mapped_column(String(36), index=True, unique=True, default=lambda: str(uuid.uuid4()))
 
 
 def reason_tags(reasons):

@@ -1,8 +1,11 @@
 """Real servers for the webhook's tests: gunicorn on loopback, and a fake CMS callback endpoint."""
 
+import collections
 import contextlib
+import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -23,24 +26,42 @@ def gunicorn(settings, tmp, **env_overrides):
         pytest.fail(str(exc))
 
 
+Attempt = collections.namedtuple("Attempt", "arrived comment_id delivery_id body")
+
+
 class FakeCMS:
-    """A CMS callback endpoint on loopback that can be down (answers 503) and records what it accepted."""
+    """A CMS callback endpoint on loopback that can be down (answers 503) and records what it accepted.
+
+    `slow` maps a comment id to seconds the CMS takes before answering: it has
+    stored the decision already, as a CMS behind a slow database would, so a
+    client that gave up sees a failure the CMS does not. `attempts` records
+    every POST with its arrival time (time.monotonic) and delivery id.
+    """
 
     def __init__(self):
         self.down = False
+        self.slow = {}
         self.received = []
+        self.attempts = []
         cms = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
+                arrived = time.monotonic()
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                comment_id = json.loads(body).get("id")
+                cms.attempts.append(Attempt(arrived, comment_id, self.headers.get("X-Moderation-Delivery-Id"), body))
                 if cms.down:
                     self.send_response(503)
                     self.end_headers()
                     return
                 cms.received.append((body, self.headers.get("X-Moderation-Signature")))
-                self.send_response(204)
-                self.end_headers()
+                time.sleep(cms.slow.get(comment_id, 0))
+                try:
+                    self.send_response(204)
+                    self.end_headers()
+                except OSError:  # the client gave up waiting
+                    pass
 
             def log_message(self, *args):
                 pass
@@ -51,8 +72,6 @@ class FakeCMS:
 
     def close(self):
         self.server.shutdown()
-
-
 
 
 class CuttableProxy:

@@ -177,3 +177,62 @@ def test_pages_of_fifty_oldest_first(review_app):
     assert [r.comment_id for r in first[:3]] == ["h0", "h1", "h2"]
     neutral, n_neutral = page(store, "all", {"stance": result["stance"]["label"]}, 1)
     assert n_neutral >= PAGE_SIZE + 2 and len(neutral) == PAGE_SIZE
+
+
+def test_concurrent_bulk_actions_in_opposite_orders_decide_each_comment_once(review_app):
+    import html
+    import threading
+
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import Session
+
+    from webhook.store import ModeratedComment, ModeratorAction, Outbox, User, entry_from_result
+
+    store = review_app.extensions["store"]
+    result = review_app.extensions["moderator"].moderate(HELD[1])
+    mods = {"mod": sign_in(review_app.test_client()), "mod2": sign_in(review_app.test_client(), "mod2")}
+    tokens = {name: token(client, "/review/") for name, client in mods.items()}
+    with Session(store.engine) as session:
+        user_ids = dict(session.execute(select(User.name, User.id)).all())
+    for round_no in range(5):  # ten bulk requests, as the red team sent
+        rows = [store.record(entry_from_result(result, client="local", comment_id=f"bulk-{round_no}-{i:03d}",
+                                               text=f"{HELD[1]} {round_no} {i}", source="native"))
+                for i in range(40)]
+        ids = [str(r.id) for r in rows]
+        comment_ids = {r.id: r.comment_id for r in rows}
+        start, answers = threading.Barrier(2), {}
+
+        def act(name, order, decision, reason):
+            start.wait()
+            try:
+                answers[name] = mods[name].post("/review/bulk", follow_redirects=True, data={
+                    "ids": order, "decision": decision, "reason": reason, "csrf_token": tokens[name]})
+            except Exception as exc:  # a 500 raised in the test client
+                answers[name] = exc
+
+        threads = [threading.Thread(target=act, args=("mod", ids, "approve", "")),
+                   threading.Thread(target=act, args=("mod2", ids[::-1], "reject", "SPAM"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for name, answer in answers.items():
+            assert not isinstance(answer, Exception), f"{name}: {answer!r}"
+            assert answer.status_code == 200, (name, answer.status_code)
+
+        with Session(store.engine) as session:
+            decided = dict(session.execute(select(ModeratedComment.id, ModeratedComment.decided_by)
+                                           .where(ModeratedComment.id.in_(comment_ids))).all())
+            actions = dict(session.execute(select(ModeratorAction.comment_row, func.count())
+                                           .where(ModeratorAction.comment_row.in_(comment_ids))
+                                           .group_by(ModeratorAction.comment_row)).all())
+            outbox = dict(session.execute(select(Outbox.comment_row, func.count())
+                                          .where(Outbox.comment_row.in_(comment_ids))
+                                          .group_by(Outbox.comment_row)).all())
+        assert set(decided.values()) <= set(user_ids.values())
+        assert actions == outbox == dict.fromkeys(comment_ids, 1), "every comment decided exactly once"
+        for name, other in (("mod", "mod2"), ("mod2", "mod")):
+            page = html.unescape(answers[name].get_data(as_text=True))
+            told = set(re.findall(r"bulk-\d-\d{3}", " ".join(re.findall(r'class="flash warning"[^>]*>([^<]*)<', page))))
+            lost = {comment_ids[row] for row, by in decided.items() if by == user_ids[other]}
+            assert told == lost, f"{name} must be told, per comment, what {other} decided first"

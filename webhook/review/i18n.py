@@ -28,6 +28,8 @@ MESSAGES = {
     "audit": ("Journal d'audit", "Audit log"), "dashboard": ("Tableau de bord", "Dashboard"),
     "decided_elsewhere": ("Déjà traité par un autre modérateur.", "Already decided by another moderator."),
     "decided": ("Décision enregistrée.", "Decision saved."),
+    "decided_elsewhere_ids": ("Déjà traités par un autre modérateur : {ids}.",
+                              "Already decided by another moderator: {ids}."),
     "keys": ("Clavier : j/k pour se déplacer, a pour approuver, r puis 1-6 pour rejeter avec un motif, "
              "Entrée pour ouvrir.",
              "Keyboard: j/k to move, a to approve, r then 1-6 to reject with a reason, Enter to open."),

@@ -94,22 +94,31 @@ def similar_decisions(store, encoder, row, k=3, pool=300):
 def decide(store, row_ids, user_id, decision, reason=None, labels=None, callback=True):
     """Final decision on held comments; returns how many were decided. Raises AlreadyDecided for a single id
     that another moderator decided first."""
+    decided, _ = decide_each(store, row_ids, user_id, decision, reason, labels, callback)
+    if not decided and len(row_ids) == 1:
+        raise AlreadyDecided(row_ids[0])
+    return len(decided)
+
+
+def decide_each(store, row_ids, user_id, decision, reason=None, labels=None, callback=True):
+    """Final decision on held comments: (row ids decided now, {row id: comment id} of those another
+    moderator decided first). Ids that are no comment at all are in neither."""
     if decision not in ("approve", "reject"):
         raise ValueError("decision must be approve or reject")
     if decision == "reject" and reason not in REJECT_REASONS:
         raise ValueError(f"a rejection needs a reason among {', '.join(REJECT_REASONS)}")
-    decided = 0
+    decided = []
     with Session(store.engine) as session:
-        for row_id in row_ids:
+        # Rows are locked in id order whatever order the moderator's page sent them in: two bulk actions
+        # over the same comments then queue behind each other instead of deadlocking, and the second
+        # finds the ones the first decided no longer held.
+        for row_id in sorted(set(row_ids)):
             moment = now()
             result = session.execute(update(ModeratedComment).where(
                 ModeratedComment.id == row_id, ModeratedComment.queue == "review").values(
                 queue=None, final_decision=decision, final_reason=reason if decision == "reject" else None,
                 corrected=labels, decided_by=user_id, decided_at=moment))
             if result.rowcount != 1:
-                if len(row_ids) == 1:
-                    session.rollback()
-                    raise AlreadyDecided(row_id)
                 continue
             session.add(ModeratorAction(comment_row=row_id, user_id=user_id, action=decision,
                                         reason=reason if decision == "reject" else None, labels=labels,
@@ -124,9 +133,12 @@ def decide(store, row_ids, user_id, decision, reason=None, labels=None, callback
                                             "story": {"id": row.story_id, "url": row.story_url},
                                             "decision": decision, "reason": reason if decision == "reject" else None,
                                             "decided_at": moment.isoformat(), "automatic_decision": row.decision}))
-            decided += 1
+            decided.append(row_id)
         session.commit()
-    return decided
+        others = set(row_ids) - set(decided)
+        already = dict(session.execute(select(ModeratedComment.id, ModeratedComment.comment_id).where(
+            ModeratedComment.id.in_(others))).all()) if others else {}
+    return decided, already
 
 
 def audit_log(store, limit=200):

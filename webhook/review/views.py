@@ -136,19 +136,19 @@ def comment(row_id):
 
 def _decide(row_ids, decision, reason, labels=None):
     try:
-        n = q.decide(store(), row_ids, g.user.id, decision, reason, labels,
-                     callback=bool(current_app.config["SETTINGS"].cms_callback_url))
-    except q.AlreadyDecided:
-        flash(t("decided_elsewhere"), "warning")
-        return 0
+        decided, already = q.decide_each(store(), row_ids, g.user.id, decision, reason, labels,
+                                         callback=bool(current_app.config["SETTINGS"].cms_callback_url))
     except ValueError as exc:
         flash(str(exc), "error")
         return 0
-    if n:
+    if decided:
         flash(t("decided"), "ok")
-    elif len(row_ids) > 1:
+    if already and len(row_ids) > 1:
+        # A bulk action names each comment it lost, so the moderator knows which were not theirs.
+        flash(t("decided_elsewhere_ids").format(ids=", ".join(already[i] for i in sorted(already))), "warning")
+    elif not decided:
         flash(t("decided_elsewhere"), "warning")
-    return n
+    return len(decided)
 
 
 def _back():
