@@ -49,9 +49,11 @@ class CounterfactualGroups:
     def _patterns(self):
         groups = self.groups or load_groups()
         by_form = {form: [g["forms"][form] for g in groups if form in g["forms"]] for form in SWAPPED_FORMS}
-        words = sorted({w for ws in by_form.values() for w in ws}, key=len, reverse=True)
+        # Longest first so the regex prefers "arabes" to "arabe"; then alphabetical, so the order (and the
+        # random choices made from it) never depends on Python's per-process string hashing.
+        words = sorted({w for ws in by_form.values() for w in ws}, key=lambda w: (-len(w), w))
         french = re.compile(rf"(?i)(?<!\w)({DETERMINERS})(\s*)({'|'.join(map(re.escape, words))})(?!\w)")
-        english = sorted({g["forms"]["en"] for g in groups if "en" in g["forms"]}, key=len, reverse=True)
+        english = sorted({g["forms"]["en"] for g in groups if "en" in g["forms"]}, key=lambda w: (-len(w), w))
         english_re = re.compile(rf"(?i)(?<!\w)({'|'.join(map(re.escape, english))})(?!\w)")
         # A word in both plural forms ("arabes") is swapped as a masculine plural, the generic one.
         form_of = {w: form for form in reversed(SWAPPED_FORMS) for w in by_form[form]}
