@@ -19,6 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 MAX_VERSION_RACES = 5
+# Width of the id columns (client, comment_id, story_id, author_id): validation refuses longer ids, so that
+# PostgreSQL, which enforces it, never refuses a decision already answered (SQLite would not notice).
+ID_CHARS = 200
 
 
 class Base(DeclarativeBase):
@@ -30,14 +33,14 @@ class ModeratedComment(Base):
     __table_args__ = (UniqueConstraint("client", "comment_id", "version", name="uq_comment_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client: Mapped[str] = mapped_column(String(200), index=True)
-    comment_id: Mapped[str] = mapped_column(String(200))
+    client: Mapped[str] = mapped_column(String(ID_CHARS), index=True)
+    comment_id: Mapped[str] = mapped_column(String(ID_CHARS))
     version: Mapped[int] = mapped_column(Integer, default=1)
     text_sha256: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
-    story_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    story_id: Mapped[str | None] = mapped_column(String(ID_CHARS), index=True)
     story_url: Mapped[str | None] = mapped_column(Text)
-    author_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    author_id: Mapped[str | None] = mapped_column(String(ID_CHARS), index=True)
     topic: Mapped[str | None] = mapped_column(String(100))
     lang: Mapped[str | None] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(20))  # native, coral, perspective
