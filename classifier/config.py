@@ -27,6 +27,19 @@ def _int(environ, name, default, low=1):
     return int(value)
 
 
+def _seconds(environ, name, default):
+    value = environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ValueError(f"{name} must be a number of seconds > 0, not {value!r}")
+    return seconds
+
+
 def _choice(environ, name, default, choices):
     value = environ.get(name) or default
     if value.upper() not in choices:
@@ -61,6 +74,9 @@ class Settings:
     cms_callback_url: str = ""
     cms_callback_secret: str = ""
     journal_dir: Path = PROJECT_ROOT / "var" / "journal"
+    journal_stall_seconds: float = 120.0
+    store_timeout_seconds: float = 1.0
+    store_retry_seconds: float = 5.0
     max_body_bytes: int = 2_000_000
     max_text_chars: int = 20_000
     max_batch: int = 500
@@ -97,6 +113,9 @@ class Settings:
             cms_callback_url=env.get("CMS_CALLBACK_URL", ""),
             cms_callback_secret=env.get("CMS_CALLBACK_SECRET", ""),
             journal_dir=_path(env, "JOURNAL_DIR", base.journal_dir),
+            journal_stall_seconds=_seconds(env, "JOURNAL_STALL_SECONDS", base.journal_stall_seconds),
+            store_timeout_seconds=_seconds(env, "STORE_TIMEOUT_SECONDS", base.store_timeout_seconds),
+            store_retry_seconds=_seconds(env, "STORE_RETRY_SECONDS", base.store_retry_seconds),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", base.max_body_bytes),
             max_text_chars=_int(env, "MAX_TEXT_CHARS", base.max_text_chars),
             max_batch=_int(env, "MAX_BATCH", base.max_batch),

@@ -80,7 +80,14 @@ class ModerationService:
             log.warning("store unavailable, decision journalled",
                         extra={"comment_id": entry["comment_id"], "error_type": type(exc).__name__})
             self.metrics.error("store_unavailable")
-            self.journal.append(entry)
+            try:
+                self.journal.append(entry)
+            except OSError as journal_exc:
+                log.error("journal unavailable, decision not kept",
+                          extra={"comment_id": entry["comment_id"], "error_type": type(journal_exc).__name__})
+                self.metrics.error("journal_unavailable")
+                raise ApiError(503, "the store is unavailable and the local journal could not keep the decision "
+                                    "(disk full or not writable); nothing was kept, retry") from None
             return result | {"id": entry["comment_id"], "queue": entry["queue"], "stored": False}
 
 
