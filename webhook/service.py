@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from classifier.labels import BEHAVIOUR_FLAGS, HARM_FLAGS
 from webhook.errors import ApiError
-from webhook.store import entry_from_result
+from webhook.store import entry_from_result, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ class ModerationService:
         with store=False (Perspective's doNotStore), the pipeline's answer.
         queue=False stores a held comment for audit without putting it in the moderators' queue.
         """
+        received = utcnow()  # versions of a comment follow this time, whenever the decision reaches the store
         results = [None] * len(comments)
         todo = []
         for i, c in enumerate(comments):
@@ -43,7 +44,8 @@ class ModerationService:
                 results[i] = result | {"queue": None}
                 continue
             entry = entry_from_result(result, client=client, comment_id=c["id"], text=c["text"], source=source,
-                                      story=c.get("story"), author=c.get("author"), topic=c.get("topic"))
+                                      story=c.get("story"), author=c.get("author"), topic=c.get("topic"),
+                                      now=received)
             if not queue:
                 entry["queue"] = None
             results[i] = self._record(entry, result)

@@ -16,7 +16,7 @@ import json
 import threading
 
 from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine,
-                        event, func, select, text as sql_text)
+                        event, func, select, text as sql_text, update)
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -200,6 +200,10 @@ def make_engine(url, timeout=None):
     return engine
 
 
+class StoreBusy(SQLAlchemyError):
+    """Writers of one comment kept colliding: the decision is journalled and replayed, not refused."""
+
+
 class StoreUnavailable(SQLAlchemyError):
     """The store failed to answer moments ago: callers journal at once instead of waiting on it again."""
 
@@ -267,29 +271,50 @@ class Store:
         """Store one decision unless the same comment text is already stored; return the stored row.
 
         `entry` is a dict with the columns of ModeratedComment except id and
-        version. Concurrent writers of the same comment meet at the unique
-        constraint: the loser reads the winner's row.
+        version. Versions follow the time each text was received
+        (`created_at`), not the time it was stored: an original replayed from
+        the journal after a live edit takes its place before the edit, whose
+        version moves up one. Writers of one comment wait for each other
+        (_lock_comment); the unique constraint remains the last guard.
         """
         digest = text_sha256(entry["text"])
+        received = as_utc(entry["created_at"])
         for _ in range(MAX_VERSION_RACES):
             with Session(self.engine, expire_on_commit=False) as session:
-                rows = session.execute(select(ModeratedComment.version, ModeratedComment.text_sha256).where(
+                self._lock_comment(session, entry["client"], entry["comment_id"])
+                rows = session.execute(select(ModeratedComment.id, ModeratedComment.version,
+                                              ModeratedComment.text_sha256, ModeratedComment.created_at).where(
                     ModeratedComment.client == entry["client"],
                     ModeratedComment.comment_id == entry["comment_id"])).all()
-                same = [v for v, h in rows if h == digest]
+                same = [r.version for r in rows if r.text_sha256 == digest]
                 if same:
                     return session.scalars(select(ModeratedComment).where(
                         ModeratedComment.client == entry["client"],
                         ModeratedComment.comment_id == entry["comment_id"],
                         ModeratedComment.version == max(same))).one()
-                row = ModeratedComment(**entry, text_sha256=digest, version=max((v for v, _ in rows), default=0) + 1)
+                later = sorted((r for r in rows if as_utc(r.created_at) > received), key=lambda r: -r.version)
+                version = later[-1].version if later else max((r.version for r in rows), default=0) + 1
+                for r in later:  # highest first, so that no two rows ever hold one version
+                    session.execute(update(ModeratedComment).where(ModeratedComment.id == r.id)
+                                    .values(version=r.version + 1))
+                row = ModeratedComment(**entry, text_sha256=digest, version=version)
                 session.add(row)
                 try:
                     session.commit()
                     return row
                 except IntegrityError:
                     session.rollback()
-        raise RuntimeError(f"could not store comment {entry['comment_id']!r}: too many concurrent versions")
+        raise StoreBusy(f"could not store comment {entry['comment_id']!r}: too many concurrent versions")
+
+    def _lock_comment(self, session, client, comment_id):
+        """Hold, until the transaction ends, the right to add a version of this comment."""
+        if self.engine.dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.sha256(f"{client}\x1f{comment_id}".encode("utf-8", "surrogatepass"))
+                                 .digest()[:8], "big", signed=True)
+            session.execute(select(func.pg_advisory_xact_lock(key)))
+        elif self.engine.dialect.name == "sqlite":
+            # SQLite has one writer at a time: take the write lock before reading the versions.
+            session.execute(sql_text("UPDATE moderated_comments SET version = version WHERE 0"))
 
     @_guarded
     def label_suggestion(self, entry, labels):
