@@ -126,18 +126,18 @@ class Journal:
 
     @staticmethod
     def _pieces(line):
-        """A line, or where it does not parse and holds an entry after a torn start, the torn start and the entry."""
-        try:
-            return [(line, entry_from_json(line.decode("utf-8", "surrogatepass")))]
-        except Exception:
-            pass
-        start = line.rfind(ENTRY_START)
-        if start > 0:
+        """[(raw, entry or None)]: the line, or where it does not parse and holds an entry after a torn start,
+        the torn start (None) and the entry."""
+        def parse(raw):
             try:
-                return [(line[:start], None), (line[start:], entry_from_json(line[start:].decode("utf-8", "surrogatepass")))]
+                return entry_from_json(raw.decode("utf-8", "surrogatepass"))
             except Exception:
-                pass
-        return [(line, None)]
+                return None
+
+        entry, start = parse(line), line.rfind(ENTRY_START)
+        if entry is None and start > 0 and (tail := parse(line[start:])) is not None:
+            return [(line[:start], None), (line[start:], tail)]
+        return [(line, entry)]
 
     def replay(self, store):
         """Store every journalled entry; returns how many were stored.
@@ -159,7 +159,8 @@ class Journal:
                         try:
                             replayed += self._replay_one(store, raw, entry)
                         except SQLAlchemyError:
-                            log.warning("journal replay paused: store unavailable", extra={"pending": len(pieces) - done})
+                            log.warning("journal replay paused: store unavailable",
+                                        extra={"pending": len(pieces) - done})
                             rest = b"".join(rest_raw + b"\n" for rest_raw, _ in pieces[done:])
                             fh.seek(0)
                             fh.write(rest)
