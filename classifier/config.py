@@ -76,6 +76,9 @@ class Settings:
     cms_callback_secret: str = ""
     cms_callback_timeout: float = 5.0
     journal_dir: Path = PROJECT_ROOT / "var" / "journal"
+    journal_stall_seconds: float = 120.0
+    store_timeout_seconds: float = 1.0
+    store_retry_seconds: float = 5.0
     max_body_bytes: int = 2_000_000
     max_text_chars: int = 20_000
     max_batch: int = 500
@@ -114,6 +117,9 @@ class Settings:
             cms_callback_secret=env.get("CMS_CALLBACK_SECRET", ""),
             cms_callback_timeout=_seconds(env, "CMS_CALLBACK_TIMEOUT", base.cms_callback_timeout),
             journal_dir=_path(env, "JOURNAL_DIR", base.journal_dir),
+            journal_stall_seconds=_seconds(env, "JOURNAL_STALL_SECONDS", base.journal_stall_seconds),
+            store_timeout_seconds=_seconds(env, "STORE_TIMEOUT_SECONDS", base.store_timeout_seconds),
+            store_retry_seconds=_seconds(env, "STORE_RETRY_SECONDS", base.store_retry_seconds),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", base.max_body_bytes),
             max_text_chars=_int(env, "MAX_TEXT_CHARS", base.max_text_chars),
             max_batch=_int(env, "MAX_BATCH", base.max_batch),

@@ -91,7 +91,7 @@ def create_app(settings=None, moderator=None, migrate=True, background=True):
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    store = Store(settings.database_url)
+    store = Store(settings.database_url, settings.store_timeout_seconds, settings.store_retry_seconds)
     journal = Journal(settings.journal_dir)
     metrics = Metrics()
     app.extensions.update(

@@ -37,6 +37,7 @@ from classifier.html_text import html_to_text
 
 from .auth import require_coral_signature
 from .errors import ApiError
+from .store import ID_CHARS
 from .validation import check_id, check_text, json_body
 
 bp = Blueprint("coral", __name__)
@@ -79,9 +80,9 @@ def _object(body, key):
     return value
 
 
-def _id(obj, key, field):
+def _id(obj, key, field, max_len=ID_CHARS):
     value = obj.get(key)
-    return None if value is None or value == "" else check_id(value, field)
+    return None if value is None or value == "" else check_id(value, field, max_len)
 
 
 def rejection(result):
@@ -146,7 +147,9 @@ def moderate():
     if settings.coral_body_format == "HTML":
         raw_text = html_to_text(check_text(raw_text, "comment.body", settings.max_text_chars * 4))
     text = check_text(raw_text, "comment.body", settings.max_text_chars)
-    tenant = _id(body, "tenantID", "tenantID") or _id(site, "id", "site.id") or "coral"
+    # The store's client column holds "coral:" + the tenant.
+    tenant_chars = ID_CHARS - len("coral:")
+    tenant = _id(body, "tenantID", "tenantID", tenant_chars) or _id(site, "id", "site.id", tenant_chars) or "coral"
     story_id, author_id = _id(story, "id", "story.id"), _id(author, "id", "author.id")
     parent = _id(comment, "parentID", "comment.parentID")
     story_url = story.get("url")

@@ -25,6 +25,12 @@ class Metrics:
         self.errors = Counter("moderation_errors_total", "Errors by kind", ["kind"], registry=self.registry)
         self.journal = Gauge("moderation_journal_pending", "Decisions waiting in the local journal",
                              registry=self.registry, multiprocess_mode="max")
+        self.journal_oldest = Gauge("moderation_journal_oldest_seconds",
+                                    "Age of the oldest journalled decision; grows while the journal does not drain",
+                                    registry=self.registry, multiprocess_mode="max")
+        self.journal_quarantined = Gauge("moderation_journal_quarantined",
+                                         "Journal lines set aside: refused by the store or not entries",
+                                         registry=self.registry, multiprocess_mode="max")
 
     def observe(self, endpoint, status, seconds):
         self.requests.labels(endpoint, str(status)).inc()

@@ -21,15 +21,17 @@ _error = {"type": "object", "required": ["error"], "properties": {"error": {
 _comment = {
     "type": "object", "required": ["id", "text"], "additionalProperties": False,
     "properties": {
-        "id": {"type": ["string", "integer"], "description": "the CMS's comment id; a retry with the same id and "
+        "id": {"type": ["string", "integer"], "maxLength": 200,
+               "description": "the CMS's comment id; a retry with the same id and "
                                                               "text returns the stored decision"},
         "text": {"type": "string", "minLength": 1},
         "topic": {"type": "string", "description": "stance topic, e.g. syria-aleppo-2016; without it, the topic rules of TOPICS_FILE "
                                                     "match the story, else stance is null"},
         "story": {"type": "object", "additionalProperties": False,
-                  "properties": {"id": {"type": ["string", "integer"]}, "url": {"type": "string"}}},
+                  "properties": {"id": {"type": ["string", "integer"], "maxLength": 200},
+                                 "url": {"type": "string"}}},
         "author": {"type": "object", "additionalProperties": False,
-                   "properties": {"id": {"type": ["string", "integer"]}}},
+                   "properties": {"id": {"type": ["string", "integer"], "maxLength": 200}}},
         "lang": {"type": "string", "enum": list(LANGUAGES)},
     },
 }

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from classifier.labels import BEHAVIOUR_FLAGS, HARM_FLAGS
 from classifier.topics import TopicMap
 from webhook.errors import ApiError
-from webhook.store import entry_from_result
+from webhook.store import entry_from_result, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ class ModerationService:
         queue=False stores a held comment for audit without putting it in the moderators' queue.
         """
         comments = [self._with_topic(c) for c in comments]
+        received = utcnow()  # versions of a comment follow this time, whenever the decision reaches the store
         results = [None] * len(comments)
         todo = []
         for i, c in enumerate(comments):
@@ -46,7 +47,8 @@ class ModerationService:
                 results[i] = result | {"queue": None}
                 continue
             entry = entry_from_result(result, client=client, comment_id=c["id"], text=c["text"], source=source,
-                                      story=c.get("story"), author=c.get("author"), topic=c.get("topic"))
+                                      story=c.get("story"), author=c.get("author"), topic=c.get("topic"),
+                                      now=received)
             if not queue:
                 entry["queue"] = None
             results[i] = self._record(entry, result)
@@ -90,7 +92,14 @@ class ModerationService:
             log.warning("store unavailable, decision journalled",
                         extra={"comment_id": entry["comment_id"], "error_type": type(exc).__name__})
             self.metrics.error("store_unavailable")
-            self.journal.append(entry)
+            try:
+                self.journal.append(entry)
+            except OSError as journal_exc:
+                log.error("journal unavailable, decision not kept",
+                          extra={"comment_id": entry["comment_id"], "error_type": type(journal_exc).__name__})
+                self.metrics.error("journal_unavailable")
+                raise ApiError(503, "the store is unavailable and the local journal could not keep the decision "
+                                    "(disk full or not writable); nothing was kept, retry") from None
             return result | {"id": entry["comment_id"], "queue": entry["queue"], "stored": False}
 
 

@@ -10,16 +10,24 @@ instances.
 """
 
 import datetime as dt
+import functools
 import hashlib
 import json
+import threading
 import uuid
 
 from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine,
-                        event, func, select, text as sql_text)
-from sqlalchemy.exc import IntegrityError
+                        event, func, select, text as sql_text, update)
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from .breaker import CircuitBreaker
+
 MAX_VERSION_RACES = 5
+# Width of the id columns (client, comment_id, story_id, author_id): validation refuses longer ids, so that
+# PostgreSQL, which enforces it, never refuses a decision already answered (SQLite would not notice).
+ID_CHARS = 200
 
 
 class Base(DeclarativeBase):
@@ -31,14 +39,14 @@ class ModeratedComment(Base):
     __table_args__ = (UniqueConstraint("client", "comment_id", "version", name="uq_comment_version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    client: Mapped[str] = mapped_column(String(200), index=True)
-    comment_id: Mapped[str] = mapped_column(String(200))
+    client: Mapped[str] = mapped_column(String(ID_CHARS), index=True)
+    comment_id: Mapped[str] = mapped_column(String(ID_CHARS))
     version: Mapped[int] = mapped_column(Integer, default=1)
     text_sha256: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
-    story_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    story_id: Mapped[str | None] = mapped_column(String(ID_CHARS), index=True)
     story_url: Mapped[str | None] = mapped_column(Text)
-    author_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    author_id: Mapped[str | None] = mapped_column(String(ID_CHARS), index=True)
     topic: Mapped[str | None] = mapped_column(String(100))
     lang: Mapped[str | None] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(20))  # native, coral, perspective
@@ -132,35 +140,127 @@ def text_sha256(text):
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _sqlite_pragmas(dbapi_connection, _record):
-    cursor = dbapi_connection.cursor()
-    # WAL lets readers (the review queue) work while a worker writes.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def _sqlite_pragmas(busy_ms):
+    def pragmas(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        # WAL lets readers (the review queue) work while a worker writes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.close()
+    return pragmas
 
 
-def make_engine(url):
+def _deadline_connection(seconds):
+    """A psycopg connection that waits at most `seconds` for each answer of the server.
+
+    libpq waits for ever on a server that stops answering without refusing
+    (frozen, or behind a network black hole): no server setting can end that
+    wait, the client must. The connection is closed when it expires, being
+    half-way through an exchange, so that the pool replaces it.
+    """
+    import psycopg
+
+    expired = getattr(psycopg.errors, "_WaitTimeout", ())  # what Connection.wait(timeout=) raises
+
+    class DeadlineConnection(psycopg.Connection):
+        def wait(self, gen, *args, **kwargs):
+            if len(args) < 2:
+                kwargs.setdefault("timeout", seconds)
+            try:
+                return super().wait(gen, *args, **kwargs)
+            except expired:
+                self.pgconn.finish()
+                raise psycopg.OperationalError(f"the database did not answer within {seconds:g} s") from None
+
+    return DeadlineConnection
+
+
+def _bound_postgresql_waits(engine, seconds):
+    """The server ends statements waiting longer than `seconds` (a lock held elsewhere); the client ends its
+    own wait a little later, for a server that answers nothing at all."""
+    connection_class = _deadline_connection(seconds + 0.5)
+
+    @event.listens_for(engine, "do_connect")
+    def connect(_dialect, _record, cargs, cparams):
+        conn = connection_class.connect(*cargs, **cparams)
+        conn.execute(f"SET statement_timeout = {int(seconds * 1000)}")
+        conn.commit()
+        return conn
+
+
+def make_engine(url, timeout=None):
+    """An engine for `url`; with `timeout` (seconds) no statement waits longer on the database, locks included."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 5, "check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        wait = timeout or 5
+        engine = create_engine(url, connect_args={"timeout": wait, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas(int(wait * 1000)))
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=2,
-                         connect_args={"connect_timeout": 2} if url.startswith("postgresql") else {})
+    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=timeout or 2,
+                           connect_args={"connect_timeout": 2} if url.startswith("postgresql") else {})
+    if timeout and url.startswith("postgresql"):
+        _bound_postgresql_waits(engine, timeout)
+    return engine
+
+
+class StoreBusy(SQLAlchemyError):
+    """Writers of one comment kept colliding: the decision is journalled and replayed, not refused."""
+
+
+class StoreUnavailable(SQLAlchemyError):
+    """The store failed to answer moments ago: callers journal at once instead of waiting on it again."""
+
+
+# What says the store is not answering (down, hanging, locked, out of connections), not that a value is wrong.
+UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def _guarded(method):
+    """A store call through the breaker: refused at once while it is open; its outcome opens or closes it."""
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):
+        if self.breaker is None or getattr(self._local, "inside", False):
+            return method(self, *args, **kwargs)
+        if not self.breaker.allow():
+            raise StoreUnavailable("the store did not answer moments ago; it is tried again within "
+                                   f"{self.breaker.retry_seconds:g} s")
+        self._local.inside = True
+        try:
+            result = method(self, *args, **kwargs)
+        except UNAVAILABLE:
+            self.breaker.failed()
+            raise
+        except BaseException:
+            self.breaker.succeeded()  # it answered, with an error of its own
+            raise
+        finally:
+            self._local.inside = False
+        self.breaker.succeeded()
+        return result
+    return call
 
 
 class Store:
-    """Decisions in a SQL database. `url` is a SQLAlchemy URL (sqlite:///... or postgresql+psycopg://...)."""
+    """Decisions in a SQL database. `url` is a SQLAlchemy URL (sqlite:///... or postgresql+psycopg://...).
 
-    def __init__(self, url):
+    With `timeout` (the webhook's STORE_TIMEOUT_SECONDS) no call waits longer than about that on the
+    database, and after a call the database did not answer, the calls of the request path (find, record,
+    latest_versions, ping) fail at once for `retry_seconds` (StoreUnavailable) so that decisions are journalled
+    without waiting. Without it (command-line tools, migrations) nothing is bounded.
+    """
+
+    def __init__(self, url, timeout=None, retry_seconds=5.0):
         self.url = url
-        self.engine = make_engine(url)
+        self.engine = make_engine(url, timeout)
+        self.breaker = CircuitBreaker(retry_seconds) if timeout else None
+        self._local = threading.local()
 
+    @_guarded
     def ping(self):
         with self.engine.connect() as conn:
             conn.execute(sql_text("SELECT 1"))
 
+    @_guarded
     def find(self, client, comment_id, text):
         """The stored decision for this exact comment text, or None."""
         with Session(self.engine) as session:
@@ -169,34 +269,57 @@ class Store:
                 ModeratedComment.text_sha256 == text_sha256(text)).order_by(ModeratedComment.version.desc())
             ).first()
 
+    @_guarded
     def record(self, entry):
         """Store one decision unless the same comment text is already stored; return the stored row.
 
         `entry` is a dict with the columns of ModeratedComment except id and
-        version. Concurrent writers of the same comment meet at the unique
-        constraint: the loser reads the winner's row.
+        version. Versions follow the time each text was received
+        (`created_at`), not the time it was stored: an original replayed from
+        the journal after a live edit takes its place before the edit, whose
+        version moves up one. Writers of one comment wait for each other
+        (_lock_comment); the unique constraint remains the last guard.
         """
         digest = text_sha256(entry["text"])
+        received = as_utc(entry["created_at"])
         for _ in range(MAX_VERSION_RACES):
             with Session(self.engine, expire_on_commit=False) as session:
-                rows = session.execute(select(ModeratedComment.version, ModeratedComment.text_sha256).where(
+                self._lock_comment(session, entry["client"], entry["comment_id"])
+                rows = session.execute(select(ModeratedComment.id, ModeratedComment.version,
+                                              ModeratedComment.text_sha256, ModeratedComment.created_at).where(
                     ModeratedComment.client == entry["client"],
                     ModeratedComment.comment_id == entry["comment_id"])).all()
-                same = [v for v, h in rows if h == digest]
+                same = [r.version for r in rows if r.text_sha256 == digest]
                 if same:
                     return session.scalars(select(ModeratedComment).where(
                         ModeratedComment.client == entry["client"],
                         ModeratedComment.comment_id == entry["comment_id"],
                         ModeratedComment.version == max(same))).one()
-                row = ModeratedComment(**entry, text_sha256=digest, version=max((v for v, _ in rows), default=0) + 1)
+                later = sorted((r for r in rows if as_utc(r.created_at) > received), key=lambda r: -r.version)
+                version = later[-1].version if later else max((r.version for r in rows), default=0) + 1
+                for r in later:  # highest first, so that no two rows ever hold one version
+                    session.execute(update(ModeratedComment).where(ModeratedComment.id == r.id)
+                                    .values(version=r.version + 1))
+                row = ModeratedComment(**entry, text_sha256=digest, version=version)
                 session.add(row)
                 try:
                     session.commit()
                     return row
                 except IntegrityError:
                     session.rollback()
-        raise RuntimeError(f"could not store comment {entry['comment_id']!r}: too many concurrent versions")
+        raise StoreBusy(f"could not store comment {entry['comment_id']!r}: too many concurrent versions")
 
+    def _lock_comment(self, session, client, comment_id):
+        """Hold, until the transaction ends, the right to add a version of this comment."""
+        if self.engine.dialect.name == "postgresql":
+            key = int.from_bytes(hashlib.sha256(f"{client}\x1f{comment_id}".encode("utf-8", "surrogatepass"))
+                                 .digest()[:8], "big", signed=True)
+            session.execute(select(func.pg_advisory_xact_lock(key)))
+        elif self.engine.dialect.name == "sqlite":
+            # SQLite has one writer at a time: take the write lock before reading the versions.
+            session.execute(sql_text("UPDATE moderated_comments SET version = version WHERE 0"))
+
+    @_guarded
     def label_suggestion(self, entry, labels):
         """Store a comment (once) and set its labels from a client's suggestion, as a decided example."""
         row = self.record(entry)
@@ -208,6 +331,7 @@ class Store:
             stored.decided_at = utcnow()
             session.commit()
 
+    @_guarded
     def latest_versions(self, prefix, since):
         """[(comment_id, text)] of the latest version of each comment whose id starts with `prefix`,
         received since `since` (Coral's edits find the comment they edit this way)."""

@@ -7,6 +7,7 @@ from flask import request
 from classifier.labels import LANGUAGES
 
 from .errors import ApiError
+from .store import ID_CHARS
 
 
 def json_body():
@@ -49,13 +50,13 @@ def check_text(value, field, max_chars):
     return value
 
 
-def check_id(value, field):
+def check_id(value, field, max_len=ID_CHARS):
     if isinstance(value, bool) or not isinstance(value, (str, int)) or (isinstance(value, str) and not value.strip()):
         raise ApiError(422, f"{field} must be a non-empty string or an integer", field)
     value = str(value)
-    if len(value) > 200:
-        raise ApiError(422, f"{field} is longer than 200 characters", field)
-    check_text(value, field, 200)
+    if len(value) > max_len:
+        raise ApiError(422, f"{field} is longer than {max_len} characters", field)
+    check_text(value, field, max_len)
     return value
 
 
@@ -74,7 +75,7 @@ def optional_str(obj, key, field, max_len=2000):
 
 
 def optional_object(obj, key, field, keys):
-    """An optional nested object with only string fields `keys`."""
+    """An optional nested object with only string fields: `keys` maps each to its longest length."""
     value = obj.get(key)
     if value is None:
         return {}
@@ -83,7 +84,7 @@ def optional_object(obj, key, field, keys):
     unknown = sorted(set(value) - set(keys))
     if unknown:
         raise ApiError(422, f"unknown field {field}.{unknown[0]}", f"{field}.{unknown[0]}")
-    return {k: optional_str(value, k, f"{field}.{k}") for k in keys if value.get(k) is not None}
+    return {k: optional_str(value, k, f"{field}.{k}", keys[k]) for k in keys if value.get(k) is not None}
 
 
 NATIVE_FIELDS = {"id", "text", "topic", "story", "author", "lang"}
@@ -107,7 +108,7 @@ def native_comment(obj, prefix, max_chars):
         "id": check_id(obj["id"], name("id")),
         "text": check_text(obj["text"], name("text"), max_chars),
         "topic": optional_str(obj, "topic", name("topic"), 100),
-        "story": optional_object(obj, "story", name("story"), ("id", "url")),
-        "author": optional_object(obj, "author", name("author"), ("id",)),
+        "story": optional_object(obj, "story", name("story"), {"id": ID_CHARS, "url": 2000}),
+        "author": optional_object(obj, "author", name("author"), {"id": ID_CHARS}),
         "lang": lang,
     }

@@ -78,7 +78,10 @@ class CuttableProxy:
     """A TCP proxy on loopback in front of a server (PostgreSQL here) whose link the test can cut.
 
     `cut()` closes every open connection and refuses new ones, as a database
-    that stopped would; `restore()` lets connections through again.
+    that stopped would; `hang()` keeps every connection open and accepts new
+    ones but forwards nothing, as a database that stopped answering (frozen,
+    behind a black hole) would; `restore()` lets connections through again
+    (what was held during a hang is delivered then, as when a frozen server resumes).
     """
 
     def __init__(self, target_port, target_host="127.0.0.1"):
@@ -87,6 +90,8 @@ class CuttableProxy:
         self.port = self.listener.getsockname()[1]
         self.up = threading.Event()
         self.up.set()
+        self.flowing = threading.Event()
+        self.flowing.set()
         self.conns = []
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -97,6 +102,7 @@ class CuttableProxy:
                 client, _ = self.listener.accept()
             except OSError:
                 return
+            self.flowing.wait()  # hanging: the connection is accepted and its startup never answered
             if not self.up.is_set():
                 client.close()
                 continue
@@ -110,10 +116,10 @@ class CuttableProxy:
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
 
-    @staticmethod
-    def _pipe(src, dst):
+    def _pipe(self, src, dst):
         try:
             while data := src.recv(65536):
+                self.flowing.wait()
                 dst.sendall(data)
         except OSError:
             pass
@@ -135,9 +141,14 @@ class CuttableProxy:
                     pass
             self.conns = []
 
+    def hang(self):
+        self.flowing.clear()
+
     def restore(self):
         self.up.set()
+        self.flowing.set()
 
     def close(self):
         self.cut()
         self.listener.close()
+        self.flowing.set()

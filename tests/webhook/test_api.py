@@ -127,3 +127,13 @@ def test_without_keys_only_loopback_is_served(client):
 def test_unknown_routes_and_methods_answer_json(client):
     assert client.get("/v1/nothing").json["error"]["code"] == 404
     assert client.get("/v1/moderate").json["error"]["code"] == 405
+
+
+@pytest.mark.parametrize("field", ["story", "author"])
+def test_ids_longer_than_their_column_are_refused(client, app, field):
+    """story.id and author.id are 200-character columns: PostgreSQL refused 201 to 2,000 after a 200 answer."""
+    r = post(client, {"id": "w1", "text": CIVIL, field: {"id": "s" * 201}})
+    assert r.status_code == 422 and r.json["error"]["field"] == f"{field}.id", r.json
+    r = post(client, {"id": "w1", "text": CIVIL, field: {"id": "s" * 200}})
+    assert r.status_code == 200 and "stored" not in r.json, r.json
+    assert app.extensions["journal"].pending() == 0

@@ -184,3 +184,29 @@ def test_a_rejection_by_the_newsroom_flag_says_so_in_the_comments_language(lang,
               "flags": {"newsroom": {"score": 0.9, "value": True}, "insult": {"score": 0.1, "value": False}}}
     reason = rejection(result)["rejectionReason"]
     assert reason["code"] == "OTHER" and words in reason["detailedExplanation"]
+
+
+@pytest.mark.parametrize("where, field", [("tenantID", "tenantID"), ("site", "site.id"), ("story", "story.id"),
+                                          ("author", "author.id"), ("comment", "comment.parentID")])
+def test_ids_the_store_cannot_hold_are_refused(coral, where, field):
+    """The client column is 200 characters and holds "coral:" + tenant: each id is held to what its column takes."""
+    def with_id(value):
+        raw = json.loads(body("Pensons aux civils d'Alep."))
+        if where == "tenantID":
+            raw["tenantID"] = value
+        elif where == "site":
+            raw.pop("tenantID")
+            raw["site"]["id"] = value
+        else:
+            raw[where]["parentID" if where == "comment" else "id"] = value
+        return json.dumps(raw).encode("utf-8")
+
+    for bad in ("t" * 201, "t" * 195 if where in ("tenantID", "site") else None, "a\u0000b"):
+        if bad is None:
+            continue
+        raw = with_id(bad)
+        r = send(coral, raw, sign(raw, NEW))
+        assert r.status_code == 422 and r.json["error"]["field"] == field, (len(bad), r.json)
+    longest = with_id("t" * (194 if where in ("tenantID", "site") else 200))
+    assert send(coral, longest, sign(longest, NEW)).status_code == 200
+    assert coral.extensions["journal"].pending() == 0  # stored, not journalled for ever

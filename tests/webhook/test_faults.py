@@ -1,13 +1,17 @@
 """Faults under load through gunicorn: the store stops and returns, a worker is SIGKILLed,
 the model is missing or corrupt. Every comment gets an answer and exactly one stored decision."""
 
+import contextlib
+import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
+import uuid
 
 import pytest
 import requests
@@ -158,3 +162,89 @@ def test_the_service_refuses_to_start_without_a_usable_model(settings, tmp_path,
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0
     assert message in proc.stdout + proc.stderr
+
+
+def timed(call, limit=150):
+    """(seconds, result) of call(), failing the test if it does not answer within `limit` seconds."""
+    box = {}
+
+    def run():
+        started = time.perf_counter()
+        box["result"] = call()
+        box["seconds"] = time.perf_counter() - started
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(limit)
+    assert "result" in box, f"no answer within {limit} s while the store hangs"
+    return box["seconds"], box["result"]
+
+
+@contextlib.contextmanager
+def hanging_store(kind, postgres_url, tmp_path):
+    """(database URL for the app, hang(), release()) for a store that stops answering without refusing."""
+    if kind == "sqlite-write-lock":
+        url = f"sqlite:///{tmp_path / 'hang.db'}"
+        holder = {}
+
+        def hang():  # another process's write transaction, held (WAL: readers go on, writers wait)
+            holder["conn"] = sqlite3.connect(tmp_path / "hang.db", isolation_level=None)
+            holder["conn"].execute("BEGIN IMMEDIATE")
+
+        yield url, hang, lambda: holder["conn"].rollback()
+        return
+    from webhook.migrate import upgrade
+
+    upgrade(postgres_url)
+    if kind == "postgresql-lock":
+        engine, holder = create_engine(postgres_url), {}
+
+        def hang():
+            holder["conn"] = engine.connect()
+            holder["conn"].execute(text("LOCK TABLE moderated_comments IN ACCESS EXCLUSIVE MODE"))
+
+        try:
+            yield postgres_url, hang, lambda: holder["conn"].rollback()
+        finally:
+            if "conn" in holder:
+                holder["conn"].close()
+            engine.dispose()
+        return
+    port = int(postgres_url.rsplit(":", 1)[1].split("/")[0])
+    proxy = CuttableProxy(port)
+    try:
+        yield postgres_url.replace(f":{port}/", f":{proxy.port}/"), proxy.hang, proxy.restore
+    finally:
+        proxy.close()
+
+
+@pytest.mark.parametrize("kind", ["postgresql-silent", "postgresql-lock", "sqlite-write-lock"])
+def test_a_hanging_store_costs_a_batch_the_time_of_one_request(make_app, postgres_url, tmp_path, kind):
+    """A store that stops answering used to cost every comment the full wait in turn (99 s for a batch of
+    20 on PostgreSQL, 5 s a request on a locked SQLite): the wait is bounded once, then the store is known
+    down and decisions go to the journal at once; each is stored once when the store answers again."""
+    prefix = f"hang{uuid.uuid4().hex[:6]}"
+    with hanging_store(kind, postgres_url, tmp_path) as (url, hang, release):
+        app = make_app(database_url=url, store_timeout_seconds=1.0, store_retry_seconds=2.0)
+        client, journal = app.test_client(), app.extensions["journal"]
+        text_of = lambda i: f"Pensées pour les familles d'Alep, message {i}."  # noqa: E731
+        assert client.post("/v1/moderate", json={"id": f"{prefix}-warm", "text": text_of(0)}).json["version"] == 1
+        hang()
+        try:
+            first, r = timed(lambda: client.post("/v1/moderate", json={"id": f"{prefix}-a", "text": text_of(1)}))
+            assert r.status_code == 200 and r.json["stored"] is False
+            batch = [{"id": f"{prefix}-b{i}", "text": text_of(100 + i)} for i in range(20)]
+            batch_s, r = timed(lambda: client.post("/v1/moderate/batch", json={"comments": batch}))
+            assert r.status_code == 200 and all(x["stored"] is False for x in r.json["results"])
+            then, r = timed(lambda: client.post("/v1/moderate", json={"id": f"{prefix}-c", "text": text_of(2)}))
+            assert r.status_code == 200 and r.json["stored"] is False
+        finally:
+            release()
+        print(f"\n{kind}: first request {first:.2f} s, batch of 20 {batch_s:.2f} s, next request {then:.2f} s")
+        assert first < 5 and batch_s < 5 and then < 5
+        assert journal.pending() == 22
+        time.sleep(2.5)  # the store is retried after STORE_RETRY_SECONDS
+        store = app.extensions["store"]
+        assert wait_for(lambda: journal.replay(store) >= 0 and journal.pending() == 0, 20)
+        counts = stored(url, prefix)
+        assert len(counts) == 23 and set(counts.values()) == {1}

@@ -17,7 +17,7 @@ def test_healthz_and_readyz(client):
 def test_readyz_is_false_when_the_store_is_down(app):
     app.extensions["store"] = Store(DOWN)
     r = app.test_client().get("/readyz")
-    assert r.status_code == 503 and r.json["checks"] == {"model": True, "store": False}
+    assert r.status_code == 503 and r.json["checks"] == {"model": True, "store": False, "journal": True}
 
 
 def test_metrics_count_requests_decisions_and_errors(client):
