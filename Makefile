@@ -90,9 +90,11 @@ bench-coral: model
 	MODEL_DIR=$(MODEL_DIR) BENCH_MIX=coral BENCH_CLIENTS=16 BENCH_SECONDS=60 BENCH_SATURATION_SECONDS=30 \
 		$(PY) scripts/bench_webhook.py
 
-# 5 minutes, 64 clients, half native / a quarter Coral / a quarter Perspective, on PostgreSQL.
+# 5 minutes, 64 clients, half native / a quarter Coral / a quarter Perspective, on PostgreSQL, with 40 slow
+# clients (part of a request, then nothing) held open throughout; BENCH_SLOW_CLIENTS=0 leaves them out.
 soak: model
 	MODEL_DIR=$(MODEL_DIR) BENCH_SECONDS=300 BENCH_CLIENTS=64 BENCH_MIX=mixed BENCH_DATABASE=postgresql \
+		BENCH_SLOW_CLIENTS=$${BENCH_SLOW_CLIENTS:-40} \
 		$(PY) scripts/bench_webhook.py
 
 clean-model:

@@ -14,13 +14,18 @@ Coral, a quarter Perspective; "coral": every request built as Coral Talk
 9.11.8 builds its external moderation request, `make bench-coral`), BENCH_DATABASE ("sqlite", or "postgresql": a
 fresh database on the local server at BENCH_POSTGRES_ADMIN_URL). `make soak`
 runs it for 5 minutes at 64 clients, mixed, on PostgreSQL, and reports worker
-RSS over time. Loopback only; it stops by itself.
+RSS over time. BENCH_SLOW_CLIENTS (0; `make soak` sets 40): that many connections
+held open throughout the load, each sending part of a request and then nothing,
+reopened as soon as the server closes one; the report says how long the server
+let each hang and what it answered. Loopback only; it stops by itself.
 """
 
 import hashlib
 import hmac
 import json
 import os
+import selectors
+import socket
 import uuid
 import statistics
 import sys
@@ -42,6 +47,7 @@ CLIENTS = int(os.environ.get("BENCH_CLIENTS", "32"))
 INTERVAL = float(os.environ.get("BENCH_INTERVAL", "0.5"))
 SATURATION_SECONDS = float(os.environ.get("BENCH_SATURATION_SECONDS", "15"))
 MIX = os.environ.get("BENCH_MIX", "native")
+SLOW_CLIENTS = int(os.environ.get("BENCH_SLOW_CLIENTS", "0"))
 DATABASE = os.environ.get("BENCH_DATABASE", "sqlite")
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 API_KEY = "bench-key"
@@ -97,6 +103,52 @@ def rss_growth(samples):
         last = sum(s[i] or 0 for s in samples[-fifth:]) / fifth
         growth.append(100 * (last - first) / first if first else 0)
     return round(max(growth, key=abs), 1) if growth else None
+
+
+class SlowClients:
+    """`n` connections that send part of a request and then nothing, reopened when the server closes one."""
+
+    PARTIAL = b"POST /v1/moderate HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\nContent-Le"
+
+    def __init__(self, port, n):
+        self.port, self.n, self.stop = port, n, threading.Event()
+        self.held_s, self.answers = [], {}
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _open(self, selector):
+        s = socket.create_connection(("127.0.0.1", self.port))
+        s.sendall(self.PARTIAL)
+        s.setblocking(False)
+        selector.register(s, selectors.EVENT_READ, [time.monotonic(), b""])
+
+    def _run(self):
+        selector = selectors.DefaultSelector()
+        for _ in range(self.n):
+            self._open(selector)
+        while not self.stop.is_set():
+            for key, _ in selector.select(0.5):
+                try:
+                    data = key.fileobj.recv(65536)
+                except OSError:
+                    data = b""
+                if data:
+                    key.data[1] += data
+                    continue
+                opened, answer = key.data
+                self.held_s.append(time.monotonic() - opened)
+                status = answer.split(b" ", 2)[1].decode() if answer.startswith(b"HTTP/") else "none"
+                self.answers[status] = self.answers.get(status, 0) + 1
+                selector.unregister(key.fileobj)
+                key.fileobj.close()
+                self._open(selector)
+        for key in list(selector.get_map().values()):
+            key.fileobj.close()
+
+    def report(self):
+        held = sorted(self.held_s)
+        return {"connections": self.n, "closed_by_server": len(held), "answers": self.answers,
+                "held_s_median": round(statistics.median(held), 1) if held else None,
+                "held_s_max": round(held[-1], 1) if held else None}
 
 
 def percentile(values, q):
@@ -176,7 +228,11 @@ def main():
 
         sampler = threading.Thread(target=sample)
         sampler.start()
+        slow = SlowClients(int(env["PORT"]), SLOW_CLIENTS)
+        if SLOW_CLIENTS:
+            slow.thread.start()
         latencies, errors, sent, elapsed = run_clients(base, texts, SECONDS, INTERVAL, "load")
+        slow.stop.set()
         sampling.set()
         sampler.join()
         sat_lat, sat_err, sat_sent, sat_elapsed = run_clients(base, texts, SATURATION_SECONDS, 0, "sat")
@@ -204,6 +260,7 @@ def main():
             "rss_series_mb": [[round(x or 0, 1) for x in sample] for sample in rss_samples[::5]],
             "rss_growth_pct": rss_growth(rss_samples),
             "mix": MIX, "database": DATABASE,
+            "slow_clients": slow.report() if SLOW_CLIENTS else None,
             "saturation": {"clients": CLIENTS, "seconds": round(sat_elapsed, 1), "requests": len(sat_sent),
                            "errors": len(sat_err), "throughput_rps": round(len(sat_lat) / sat_elapsed, 1),
                            "p50_ms": round(statistics.median(sat_lat), 2) if sat_lat else None,
@@ -218,6 +275,11 @@ def main():
           f"{'exactly one each' if report['exactly_one_each'] else 'MISMATCH'}")
     print(f"worker RSS max: {report['worker_rss_mb_max']} MB (bar: <= 400); growth over the run: "
           f"{report['rss_growth_pct']}% (soak bar: within 10%)")
+    if report["slow_clients"]:
+        slow_report = report["slow_clients"]
+        print(f"{SLOW_CLIENTS} slow clients held open during the load: the server closed {slow_report['closed_by_server']} "
+              f"(answers {slow_report['answers']}) after {slow_report['held_s_median']} s median, "
+              f"{slow_report['held_s_max']} s at most")
     sat = report["saturation"]
     print(f"saturation ({CLIENTS} clients, no pacing): {sat['throughput_rps']} req/s, p50 {sat['p50_ms']} ms, "
           f"p95 {sat['p95_ms']} ms, p99 {sat['p99_ms']} ms, max {sat['max_ms']} ms, {sat['errors']} errors")

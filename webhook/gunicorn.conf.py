@@ -6,14 +6,12 @@ from pathlib import Path
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Moderation is CPU-bound: one worker per core and one BLAS thread per worker. gthread hands every
-# new connection to a thread that blocks reading it, so threads are also the number of slow clients a
-# worker can hold while still answering others; a reverse proxy that buffers requests (docs/deploy.md)
-# is the real shield, and a socket timeout frees threads whose client went silent.
+# Moderation is CPU-bound: one worker per core and one BLAS thread per worker. The worker reads each
+# request whole in its event loop before a thread takes it, and answers 408 to one not received within
+# REQUEST_READ_TIMEOUT seconds (webhook/worker.py): slow clients hold no thread.
 threads = int(os.environ.get("WEB_THREADS", "8"))
-CLIENT_SOCKET_TIMEOUT = float(os.environ.get("CLIENT_SOCKET_TIMEOUT", "10"))
 os.environ.setdefault("ENCODER_THREADS", "1")
-worker_class = "gthread"
+worker_class = "webhook.worker.BufferingThreadWorker"
 timeout = 30
 graceful_timeout = 10
 keepalive = 5
@@ -46,9 +44,6 @@ def post_fork(server, worker):
     import ctypes
     import ctypes.util
 
-    import socket
-
-    socket.setdefaulttimeout(CLIENT_SOCKET_TIMEOUT)  # accepted client sockets inherit it
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c"))
         libc.mallopt(-8, 2)  # M_ARENA_MAX

@@ -29,7 +29,9 @@ from .validation import check_text, json_body
 bp = Blueprint("perspective", __name__)
 
 MAX_TEXT_BYTES = 20_480  # Perspective's published limit: 20 KB of UTF-8
-MAX_SPANS = 100  # spans past this one are scored as one last span: the work per request stays bounded
+# Sentences past the 100th get no span: scoring them as one last span read the whole comment through the
+# pipeline a second time; the summary score covers the whole comment.
+MAX_SPANS = 100
 
 ATTRIBUTES = {
     # Decisions stored before the harm head existed rank by their strongest harm flag.
@@ -124,10 +126,13 @@ def _language_hint(body, attribute):
 
 
 def _sentences(text):
-    """(begin, end) code-point spans of the sentences of `text`, at most MAX_SPANS."""
-    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
-    if len(spans) > MAX_SPANS:
-        spans = spans[:MAX_SPANS - 1] + [(spans[MAX_SPANS - 1][0], spans[-1][1])]
+    """(begin, end) code-point spans of the first MAX_SPANS sentences of `text`."""
+    spans = []
+    for m in _SENTENCE.finditer(text):
+        if m.group(0).strip():
+            spans.append((m.start(), m.end()))
+            if len(spans) == MAX_SPANS:
+                break
     return spans or [(0, len(text))]
 
 

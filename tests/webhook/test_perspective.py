@@ -80,6 +80,26 @@ def test_span_work_is_bounded(client, app):
     assert calls == [1, 100]
 
 
+def test_spans_past_the_cap_are_not_scored_again(client, app):
+    """20 KB of "V. " (6,666 sentences): the span pass reads the first 100 sentences, not the whole comment a
+    second time (it used to: the 100th span held the other 6,566)."""
+    read = []
+    moderator = app.extensions["moderator"]
+    original = moderator.moderate_many
+    moderator.moderate_many = lambda comments: read.append(sum(len(c["text"]) for c in comments)) or original(comments)
+    text = "Espèce d'idiot. " + "V. " * 6660
+    try:
+        r = analyze(client, {"comment": {"text": text}, "requestedAttributes": {"INSULT": {}},
+                             "spanAnnotations": True, "doNotStore": True})
+    finally:
+        moderator.moderate_many = original
+    spans = r.json["attributeScores"]["INSULT"]["spanScores"]
+    assert r.status_code == 200 and len(spans) == 100 and spans[-1]["end"] < 400
+    assert spans[0]["score"]["value"] > 0.5 > spans[1]["score"]["value"]
+    whole, span_pass = read
+    assert whole == len(text) and span_pass < 400, read
+
+
 def test_suggested_scores_become_a_labelled_example_for_training(client, app):
     from webhook.review.queue import corrected_records
 
