@@ -70,7 +70,7 @@ adapt-demo: model
 	MODEL_DIR=$(MODEL_DIR) $(PY) -m classifier adapt --archive ../shared/external/toxifrench_dev.csv \
 		--text-column content --label-column label --out var/model-adapted-demo --no-decisions
 
-# `adapt` on a generated archive of a million rows: peak memory (bar: 2 GB) and time; about half an hour.
+# `adapt` on a generated archive (a million rows by default): peak memory (bar: 2 GB) and time.
 bench-adapt: model
 	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_adapt.py
 

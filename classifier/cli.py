@@ -89,15 +89,16 @@ def cmd_adapt(args, settings):
     spec = ArchiveSpec(Path(args.archive), args.format, args.text_column, args.label_column,
                        parse_flag_columns(args.flag_columns))
     decisions = None if args.no_decisions else Path(args.decisions or settings.moderator_decisions)
-    return _adapt(spec, Path(args.base or settings.model_dir), Path(args.out), settings, decisions, args.folds)
+    return _adapt(spec, Path(args.base or settings.model_dir), Path(args.out), settings, decisions, args.folds,
+                  {"max_in_memory": args.max_in_memory})
 
 
-def _adapt(spec, base_dir, out_dir, settings, decisions, folds):
+def _adapt(spec, base_dir, out_dir, settings, decisions, folds, head_params=None):
     from .adapt import adapt, format_report
     from .policy import Policy
 
     model, report = adapt(spec, base_dir, out_dir, Policy.from_file(settings.policy_path), folds=folds,
-                          decisions_path=decisions, suite_dir=settings.functional_suite,
+                          decisions_path=decisions, suite_dir=settings.functional_suite, head_params=head_params,
                           log=lambda msg: print(msg, file=sys.stderr))
     print(format_report(report))
     print(f"\nadapted model {model.version} written to {out_dir} (report: {out_dir / 'adapt_report.md'}); "
@@ -319,6 +320,9 @@ def build_parser():
                    help="directory of the adapted model (default var/model-adapted)")
     p.add_argument("--base", help="model to adapt (default: $MODEL_DIR, var/model)")
     p.add_argument("--folds", type=int, default=5, help="folds of the before/after cross-validation (5)")
+    p.add_argument("--max-in-memory", type=int, default=200_000, metavar="ROWS",
+                   help="a larger archive is fitted by stochastic gradient descent over chunks read from disk, "
+                        "in bounded memory (200,000)")
     p.add_argument("--decisions", help="moderator-corrected labels JSONL (default: $MODERATOR_DECISIONS)")
     p.add_argument("--no-decisions", action="store_true", help="learn from the archive only")
     p.set_defaults(func=cmd_adapt)

@@ -1,13 +1,15 @@
 """`make bench-adapt`: `adapt` on a generated archive of ROWS comments (1,000,000 by default): peak memory and time.
 
-The archive is generated here from our own training comments: each row joins
-two or three sentences of different comments, so rows are distinct and read
-like comments, and a row is "removed" when one of its sentences came from a
-harmful comment (with 5% of labels flipped, as a real archive is noisy). It is
+The archive is generated here from our own training comments: each row is one
+sentence (or `--parts` sentences of different comments) and a number, so rows
+are distinct and read like short comments, and a row is "removed" when one of
+its sentences came from a harmful comment (with 5% of labels flipped, as a real
+archive is noisy). It is
 written to var/bench/ and adapted into var/bench/model-adapted with
 `python -m classifier adapt`, run as a child process whose peak resident memory
-(ru_maxrss) is what the bar measures. Expect about half an hour for a million
-rows on 2 cores: embedding every comment once dominates.
+(ru_maxrss) is what the bar measures. Every comment goes through the default
+model's pipeline once, which dominates the time: measure memory on fewer rows
+with a lower `--max-in-memory` to exercise the streamed fit.
 """
 
 import argparse
@@ -33,7 +35,7 @@ def sentences(text):
     return [p for p in parts if len(p) > 12]
 
 
-def generate(path, rows, seed=13):
+def generate(path, rows, parts=1, seed=13):
     rng = random.Random(seed)
     civil, harmful = [], []
     for file in corpus_files(ROOT / "training_data"):
@@ -45,25 +47,29 @@ def generate(path, rows, seed=13):
         out.writerow(["text", "label"])
         for _ in range(rows):
             removed = rng.random() < 0.3
-            parts = rng.sample(civil, rng.randint(1, 2)) + ([rng.choice(harmful)] if removed else [rng.choice(civil)])
-            rng.shuffle(parts)
+            pieces = rng.sample(civil, parts - 1) + [rng.choice(harmful if removed else civil)]
+            rng.shuffle(pieces)
             noisy = removed if rng.random() > 0.05 else not removed
-            out.writerow([". ".join(parts) + ".", int(noisy)])
+            out.writerow([". ".join(pieces) + f". #{rng.randrange(10 ** 6)}", int(noisy)])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--parts", type=int, default=1, help="sentences per generated comment (1)")
+    parser.add_argument("--max-in-memory", type=int, default=200_000,
+                        help="adapt's switch to the streamed fit; lower it to measure that path on fewer rows")
     args = parser.parse_args()
-    archive = ROOT / "var" / "bench" / f"archive-{args.rows}.csv"
+    archive = ROOT / "var" / "bench" / f"archive-{args.rows}x{args.parts}.csv"
     if not archive.exists():
         started = time.perf_counter()
-        generate(archive, args.rows)
+        generate(archive, args.rows, args.parts)
         print(f"generated {archive} ({archive.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "classifier", "adapt", "--archive", str(archive), "--no-decisions",
-                           "--folds", str(args.folds), "--out", str(ROOT / "var" / "bench" / "model-adapted")],
+                           "--folds", str(args.folds), "--max-in-memory", str(args.max_in_memory),
+                           "--out", str(ROOT / "var" / "bench" / "model-adapted")],
                           cwd=ROOT)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # kilobytes on Linux
