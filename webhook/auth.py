@@ -63,13 +63,14 @@ def require_bearer(ring):
 
 def coral_signature_valid(secrets, raw_body, header):
     """True when any `sha256=<hex>` in the comma-separated header is the HMAC-SHA256 of the body
-    under any configured secret. Every pair is compared, in constant time."""
+    under any configured secret. Every pair is compared, in constant time; a value that is not ASCII
+    cannot be a hex digest, and compare_digest refuses non-ASCII strings, so it is dropped first."""
     if not header:
         return False
     offered = []
     for part in header.split(","):
         scheme, _, value = part.strip().partition("=")
-        if scheme == "sha256" and value:
+        if scheme == "sha256" and value and value.isascii():
             offered.append(value.strip().lower())
     valid = False
     for secret in secrets:
