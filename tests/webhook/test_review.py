@@ -176,3 +176,53 @@ def test_pages_of_fifty_oldest_first(review_app):
     assert [r.comment_id for r in first[:3]] == ["h0", "h1", "h2"]
     neutral, n_neutral = page(store, "all", {"stance": result["stance"]["label"]}, 1)
     assert n_neutral >= PAGE_SIZE + 2 and len(neutral) == PAGE_SIZE
+
+
+@pytest.mark.parametrize("query", ["page=²", "page=٣", "page=99999999999999999999999", "page=-1",
+                                   "max_age_hours=inf", "max_age_hours=nan", "max_age_hours=1e12",
+                                   "max_age_hours=-inf", "max_age_hours=1e400"])
+def test_odd_page_numbers_and_ages_get_a_sane_page(review_app, query):
+    r = sign_in(review_app.test_client()).get(f"/review/?queue=all&{query}")
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    assert r.get_data(as_text=True).count('class="open"') in (0, 3)
+
+
+def test_a_page_past_the_end_shows_the_last_page(review_app):
+    html = sign_in(review_app.test_client()).get("/review/?page=4000000000").get_data(as_text=True)
+    assert html.count('class="open"') == 3
+
+
+@pytest.mark.parametrize("row", ["99999999999999999999999", "2147483648"])
+def test_a_huge_comment_id_is_404(review_app, row):
+    client = sign_in(review_app.test_client())
+    assert client.get(f"/review/comment/{row}").status_code == 404
+    r = client.post(f"/review/comment/{row}/decide", data={"decision": "approve",
+                                                           "csrf_token": token(client, "/review/")})
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize("ids", [["²"], ["99999999999999999999999"], ["-1", "1.0", "٣"]])
+def test_odd_bulk_ids_decide_nothing(review_app, ids):
+    client = sign_in(review_app.test_client())
+    r = client.post("/review/bulk", data={"ids": ids, "decision": "approve", "csrf_token": token(client, "/review/")})
+    assert r.status_code == 302
+    assert counts(review_app.extensions["store"])["all"] == 3
+
+
+INJECTED = ["/review/\r\nSet-Cookie: evil=1", "/review/%0d%0aSet-Cookie:%20evil=1", "//evil.example/review",
+            "/reviewer.evil", "/review\\..\\..\\evil", "https://evil.example/review/"]
+
+
+@pytest.mark.parametrize("target", INJECTED)
+def test_next_never_injects_a_header_or_leaves_the_review_pages(review_app, target):
+    from urllib.parse import quote
+
+    client = review_app.test_client()
+    answers = [client.post("/review/login?next=" + quote(target, safe=""),
+                           data={"name": "mod", "password": PASSWORD, "csrf_token": token(client)}),
+               client.post("/review/lang", data={"lang": "en", "next": target, "csrf_token": token(client, "/review/")}),
+               client.post("/review/bulk", data={"ids": [], "next": target, "csrf_token": token(client, "/review/")})]
+    for r in answers:
+        assert r.status_code == 302, r.get_data(as_text=True)[:300]
+        assert "evil" not in r.headers.get("Set-Cookie", "") and "\n" not in r.location and "\r" not in r.location
+        assert r.location.startswith("/review/") and "evil.example" not in r.location
