@@ -4,7 +4,8 @@ import json
 import re
 import sys
 
-from flask import request
+from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from classifier.labels import LANGUAGES
 
@@ -45,10 +46,22 @@ def lone_surrogate(value, path=""):
     return None
 
 
+def raw_body():
+    """The request body's bytes; 413 when it is over MAX_CONTENT_LENGTH, chunked bodies included.
+
+    Werkzeug stops a body without Content-Length (chunked) at the limit and hands back the cut bytes
+    without an error; one more byte read from the server's stream tells a cut body from a whole one."""
+    raw = request.get_data(cache=True)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length is None and len(raw) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return raw
+
+
 def json_body(surrogate_code=422):
     """The request body parsed as a JSON object (400 with the reason otherwise). A lone surrogate anywhere
     (a string no database or JSON encoder takes) is refused with `surrogate_code`, naming the field."""
-    raw = request.get_data(cache=True)
+    raw = raw_body()
     if not raw:
         raise ApiError(400, "request body is empty; send a JSON object")
     try:

@@ -49,3 +49,26 @@ def test_metrics_add_up_workers_and_logs_are_json_without_secrets(server):
     records = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
     assert any(r.get("message") == "request" and r.get("path") == "/v1/moderate" for r in records)
     assert API_KEY not in logs and CORAL_SECRET not in logs
+
+
+def _chunked(raw, size=65536):
+    for i in range(0, len(raw), size):
+        yield raw[i:i + size]
+
+
+@pytest.mark.parametrize("path", ["/v1/moderate", "/v1/coral/moderate"])
+def test_a_chunked_body_over_the_limit_gets_413_not_a_cut_body(server, path):
+    base, _ = server
+    limit = 2_000_000  # MAX_BODY_BYTES' default
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"}
+    big = json.dumps({"id": "big", "text": "mot " * (limit // 4)}).encode()
+    if path.startswith("/v1/coral"):
+        big = json.dumps({"action": "NEW", "comment": {"body": "mot " * (limit // 4)}}).encode()
+        headers["X-Coral-Signature"] = "sha256=" + hmac.new(CORAL_SECRET.encode(), big, hashlib.sha256).hexdigest()
+    r = requests.post(base + path, data=_chunked(big), headers=headers, timeout=30)
+    assert r.status_code == 413 and f"larger than {limit} bytes" in r.json()["error"]["message"], r.text[:300]
+    small = json.dumps({"id": "chunked", "text": "Merci pour cet article."}).encode()
+    if path.startswith("/v1/coral"):
+        small = json.dumps({"action": "NEW", "comment": {"body": "Merci pour cet article."}}).encode()
+        headers["X-Coral-Signature"] = "sha256=" + hmac.new(CORAL_SECRET.encode(), small, hashlib.sha256).hexdigest()
+    assert requests.post(base + path, data=_chunked(small, 7), headers=headers, timeout=30).status_code == 200
