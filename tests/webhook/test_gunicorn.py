@@ -9,12 +9,14 @@ import requests
 
 from tests.webhook.servers import gunicorn
 API_KEY, CORAL_SECRET = "test-api-key-7f3a", "coral-secret-19b2"
+CMS_TOKEN = "cms-token-5d21"
 
 
 @pytest.fixture(scope="module")
 def server(settings, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gunicorn")
-    with gunicorn(settings, tmp, MODERATION_API_KEYS=API_KEY, CORAL_SIGNING_SECRETS=CORAL_SECRET) as base:
+    with gunicorn(settings, tmp, MODERATION_API_KEYS=API_KEY, CORAL_SIGNING_SECRETS=CORAL_SECRET,
+                  CMS_CALLBACK_URL=f"https://cms:{CMS_TOKEN}@127.0.0.1:9/callback?token={CMS_TOKEN}") as base:
         yield base, tmp / "server.log"
 
 
@@ -48,7 +50,8 @@ def test_metrics_add_up_workers_and_logs_are_json_without_secrets(server):
     logs = log_path.read_text()
     records = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
     assert any(r.get("message") == "request" and r.get("path") == "/v1/moderate" for r in records)
-    assert API_KEY not in logs and CORAL_SECRET not in logs
+    assert any(r.get("message") == "webhook ready" for r in records)
+    assert API_KEY not in logs and CORAL_SECRET not in logs and CMS_TOKEN not in logs
 
 
 def _chunked(raw, size=65536):

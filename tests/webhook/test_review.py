@@ -220,7 +220,8 @@ def test_next_never_injects_a_header_or_leaves_the_review_pages(review_app, targ
     client = review_app.test_client()
     answers = [client.post("/review/login?next=" + quote(target, safe=""),
                            data={"name": "mod", "password": PASSWORD, "csrf_token": token(client)}),
-               client.post("/review/lang", data={"lang": "en", "next": target, "csrf_token": token(client, "/review/")}),
+               client.post("/review/lang", data={"lang": "en", "next": target,
+                                                 "csrf_token": token(client, "/review/")}),
                client.post("/review/bulk", data={"ids": [], "next": target, "csrf_token": token(client, "/review/")})]
     for r in answers:
         assert r.status_code == 302, r.get_data(as_text=True)[:300]
