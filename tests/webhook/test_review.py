@@ -227,3 +227,126 @@ def test_next_never_injects_a_header_or_leaves_the_review_pages(review_app, targ
         assert r.status_code == 302, r.get_data(as_text=True)[:300]
         assert "evil" not in r.headers.get("Set-Cookie", "") and "\n" not in r.location and "\r" not in r.location
         assert r.location.startswith("/review/") and "evil.example" not in r.location
+
+
+class LiveServer:
+    """The app on a threaded werkzeug server on loopback: real HTTP, requests handled in parallel."""
+
+    def __init__(self, app):
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def login_form(self):
+        """A fresh browser session (cookie) with its CSRF token."""
+        import requests
+
+        http = requests.Session()
+        html = http.get(self.base + "/review/login", timeout=10).text
+        return http, re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def live(review_app):
+    server = LiveServer(review_app)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def checked_passwords(monkeypatch):
+    """The real passwords checked (not the decoy hash every refusal also pays for)."""
+    from webhook.review import accounts
+
+    checked, real = [], accounts.check_password_hash
+
+    def counting(pwhash, password):
+        if pwhash != accounts._DUMMY_HASH:
+            checked.append(password)
+        return real(pwhash, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", counting)
+    return checked
+
+
+def burst(live, name, passwords):
+    """Sign-ins with `passwords` sent at once, each from its own browser; their status codes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    forms = [live.login_form() for _ in passwords]
+    with ThreadPoolExecutor(len(passwords)) as pool:
+        answers = pool.map(lambda a: a[0][0].post(live.base + "/review/login", timeout=60, allow_redirects=False,
+                                                  data={"name": name, "password": a[1], "csrf_token": a[0][1]}),
+                           zip(forms, passwords))
+        return [r.status_code for r in answers]
+
+
+def test_parallel_wrong_passwords_check_no_more_than_the_lock_allows(review_app, live, checked_passwords):
+    statuses = burst(live, "mod2", [f"wrong-{i}" for i in range(40)])
+    print(f"40 wrong passwords at once: {len(checked_passwords)} checked")
+    assert statuses == [401] * 40
+    assert len(checked_passwords) <= MAX_FAILURES, f"{len(checked_passwords)} passwords checked before the lock"
+    assert burst(live, "mod2", [PASSWORD]) == [401]  # locked
+
+
+def test_a_right_password_in_a_parallel_burst_counts_among_the_allowed_guesses(review_app, live,
+                                                                               checked_passwords):
+    from sqlalchemy.orm import Session
+
+    from webhook.store import User
+
+    statuses = burst(live, "mod2", [f"wrong-{i}" for i in range(39)] + [PASSWORD])
+    assert sorted(set(statuses)) in ([401], [302, 401])
+    assert len(checked_passwords) <= MAX_FAILURES, f"{len(checked_passwords)} passwords checked before the lock"
+    with Session(review_app.extensions["store"].engine) as session:
+        user = session.query(User).filter_by(name="mod2").one()
+    if 302 in statuses:  # the right one was among the first guesses: as if sent first, one by one
+        assert PASSWORD in checked_passwords and user.failed_logins < MAX_FAILURES
+    else:  # it came after the lock: refused, and the account stays locked
+        assert PASSWORD not in checked_passwords and user.locked_until is not None
+
+
+def test_locked_unknown_and_wrong_are_indistinguishable_in_message_and_time(review_app):
+    import statistics
+    import time
+
+    client = review_app.test_client()
+
+    def attempt(name, password):
+        started = time.perf_counter()
+        r = client.post("/review/login", data={"name": name, "password": password, "csrf_token": token(client)})
+        elapsed = time.perf_counter() - started
+        assert r.status_code == 401
+        return re.search(r'role="alert">([^<]*)<', r.get_data(as_text=True)).group(1), elapsed
+
+    for _ in range(MAX_FAILURES):
+        attempt("boss", "wrong")  # boss is now locked
+    runs = {"locked": [], "unknown": [], "wrong": []}
+    for _ in range(9):
+        for kind, (name, password) in {"locked": ("boss", PASSWORD), "unknown": ("nobody", PASSWORD),
+                                       "wrong": ("mod", "wrong")}.items():
+            runs[kind].append(attempt(name, password))
+    messages = {kind: {m for m, _ in answers} for kind, answers in runs.items()}
+    assert messages["locked"] == messages["unknown"] == messages["wrong"] and len(messages["wrong"]) == 1
+    medians = {kind: statistics.median(s for _, s in answers) * 1000 for kind, answers in runs.items()}
+    print("sign-in refusal medians (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in medians.items()))
+    assert min(medians.values()) > 0.6 * max(medians.values()), medians
+
+
+def test_a_cookie_replayed_after_logout_is_signed_out(review_app):
+    client = sign_in(review_app.test_client())
+    assert client.get("/review/").status_code == 200
+    cookie = client.get_cookie("session").value
+    client.post("/review/logout", data={"csrf_token": token(client, "/review/")})
+    replay = review_app.test_client()
+    replay.set_cookie("session", cookie)
+    r = replay.get("/review/")
+    assert r.status_code == 302 and "/review/login" in r.location
+    assert sign_in(review_app.test_client()).get("/review/").status_code == 200  # signing in again works

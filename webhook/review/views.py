@@ -11,7 +11,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 from classifier.labels import HARM_FLAGS
 
 from . import queue as q
-from .accounts import AccountError, authenticate, user_by_id
+from .accounts import AccountError, authenticate, end_sessions, user_by_id
 from .i18n import LANGS, current_lang, t
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -51,7 +51,8 @@ def load_user():
     user_id = session.get("user_id")
     if user_id is not None and request.path.startswith("/review"):
         user = user_by_id(store(), user_id)
-        if user is not None and user.active and user.role == session.get("role"):
+        if (user is not None and user.active and user.role == session.get("role")
+                and user.session_generation == session.get("generation")):  # signed out since: refused
             g.user = user
 
 
@@ -79,13 +80,14 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            user_id, role, name = authenticate(store(), request.form.get("name", ""), request.form.get("password", ""))
+            user_id, role, _, generation = authenticate(store(), request.form.get("name", ""),
+                                                        request.form.get("password", ""))
         except AccountError as exc:
             error = str(exc)
         else:
             lang = session.get("lang")
             session.clear()  # a new session id at sign-in: no fixation
-            session.update(user_id=user_id, role=role, lang=lang or "fr")
+            session.update(user_id=user_id, role=role, generation=generation, lang=lang or "fr")
             session.permanent = True
             return redirect(safe_next(request.args.get("next", "")))
     return render_template("review/login.html", error=error), 401 if error else 200
@@ -93,6 +95,8 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if g.user is not None:  # a copy of the cookie (stolen, or left in another browser) ends with this one
+        end_sessions(store(), g.user.id)
     lang = session.get("lang")
     session.clear()
     session["lang"] = lang or "fr"
