@@ -68,6 +68,8 @@ class Settings:
     log_level: str = "INFO"
     secret_key: str = ""
     secure_cookies: bool = False
+    # Endpoints without their credential answer loopback clients (a local demo); off, they answer nobody.
+    allow_unauthenticated_loopback: bool = False
 
     @classmethod
     def from_env(cls, environ=None):
@@ -106,6 +108,8 @@ class Settings:
             # Cookies only over HTTPS, except where the service listens on loopback only (development).
             secure_cookies=env.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes")
             or env.get("HOST", base.host) not in ("127.0.0.1", "localhost", "::1"),
+            allow_unauthenticated_loopback=env.get("ALLOW_UNAUTHENTICATED_LOOPBACK", "").lower()
+            in ("1", "true", "yes"),
         )
 
     def redacted(self):

@@ -106,7 +106,8 @@ def test_users_add_and_export_decisions_feed_training(settings, tmp_path):
     from webhook.review.queue import decide
 
     app = create_app(type(env_settings)(model_dir=settings.model_dir, database_url=db,
-                                        journal_dir=tmp_path / "journal"), background=False)
+                                        journal_dir=tmp_path / "journal", allow_unauthenticated_loopback=True),
+                     background=False)
     client = app.test_client()
     text = "Espèce d imbécile, tu n as rien compris à cet article."
     assert client.post("/v1/moderate", json={"id": "x1", "text": text}).json["decision"] == "review"

@@ -75,3 +75,15 @@ def test_a_chunked_body_over_the_limit_gets_413_not_a_cut_body(server, path):
         small = json.dumps({"action": "NEW", "comment": {"body": "Merci pour cet article."}}).encode()
         headers["X-Coral-Signature"] = "sha256=" + hmac.new(CORAL_SECRET.encode(), small, hashlib.sha256).hexdigest()
     assert requests.post(base + path, data=_chunked(small, 7), headers=headers, timeout=30).status_code == 200
+
+
+def test_gunicorn_without_credentials_refuses_to_start_and_says_why(settings, tmp_path):
+    from scripts.local_server import ServerError, free_port, serve
+
+    env = {"MODEL_DIR": str(settings.model_dir), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+           "JOURNAL_DIR": str(tmp_path / "journal"), "PORT": str(free_port()), "WEB_CONCURRENCY": "1",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"), "MODERATION_API_KEYS": "",
+           "CORAL_SIGNING_SECRETS": "", "PERSPECTIVE_API_KEYS": "", "ALLOW_UNAUTHENTICATED_LOOPBACK": ""}
+    with pytest.raises(ServerError, match="ALLOW_UNAUTHENTICATED_LOOPBACK=1"):
+        with serve(env, tmp_path / "server.log", ready_seconds=60):
+            pass
