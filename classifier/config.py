@@ -6,6 +6,7 @@ variable that a newsroom sets in production.
 """
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +86,8 @@ class Settings:
     log_level: str = "INFO"
     secret_key: str = ""
     secure_cookies: bool = False
+    # Endpoints without their credential answer loopback clients (a local demo); off, they answer nobody.
+    allow_unauthenticated_loopback: bool = False
 
     @classmethod
     def from_env(cls, environ=None):
@@ -128,6 +131,8 @@ class Settings:
             # Cookies only over HTTPS, except where the service listens on loopback only (development).
             secure_cookies=env.get("SECURE_COOKIES", "").lower() in ("1", "true", "yes")
             or env.get("HOST", base.host) not in ("127.0.0.1", "localhost", "::1"),
+            allow_unauthenticated_loopback=env.get("ALLOW_UNAUTHENTICATED_LOOPBACK", "").lower()
+            in ("1", "true", "yes"),
         )
 
     def redacted(self):
@@ -139,15 +144,33 @@ class Settings:
             value = getattr(self, name)
             if name in masked:
                 value = f"<{len(value) if isinstance(value, tuple) else int(bool(value))} set>"
-            elif name == "database_url":
+            elif isinstance(value, str) and "://" in value:  # DATABASE_URL, CMS_CALLBACK_URL, any URL
                 value = _redact_url(value)
             out[name] = str(value)
         return out
 
 
+# Query parameters that carry credentials: libpq's password=, tokens, API keys, signatures.
+_SECRET_PARAM = re.compile(r"pass|pwd|secret|token|key|auth|sig|credential", re.IGNORECASE)
+
+
 def _redact_url(url):
+    """`url` with the password of its user info and the values of credential-like query parameters
+    masked; the rest is kept as written. A bare user info in a web URL is masked whole: it is a token
+    there (https://TOKEN@host), where in a database URL it is a user name."""
     scheme, sep, rest = url.partition("://")
-    creds, at, host = rest.rpartition("@")
-    if not at or ":" not in creds:
-        return url
-    return f"{scheme}{sep}{creds.split(':', 1)[0]}:***@{host}"
+    cut = min((i for i in (rest.find("/"), rest.find("?"), rest.find("#")) if i >= 0), default=len(rest))
+    netloc, tail = rest[:cut], rest[cut:]
+    creds, at, host = netloc.rpartition("@")
+    if at:
+        user, colon, _ = creds.partition(":")
+        if colon:
+            netloc = f"{user}:***@{host}"
+        elif scheme.lower().startswith("http"):
+            netloc = f"***@{host}"
+    path, qmark, query = tail.partition("?")
+    query, hash_, fragment = query.partition("#")
+    if qmark:
+        pairs = [part.partition("=") for part in query.split("&")]
+        query = "&".join(f"{k}=***" if eq and _SECRET_PARAM.search(k) else k + eq + v for k, eq, v in pairs)
+    return f"{scheme}{sep}{netloc}{path}{qmark}{query}{hash_}{fragment}"

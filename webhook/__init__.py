@@ -71,9 +71,30 @@ def session_secret(settings):
     return path.read_text().strip()
 
 
+CREDENTIALS = {"MODERATION_API_KEYS": "moderation_api_keys", "CORAL_SIGNING_SECRETS": "coral_signing_secrets",
+               "PERSPECTIVE_API_KEYS": "perspective_api_keys"}
+
+
+def check_credentials(settings):
+    """Refuse to start with no credential at all unless the local demo is asked for by name; say at start-up
+    which endpoints answer loopback clients without one."""
+    missing = [env for env, name in CREDENTIALS.items() if not getattr(settings, name)]
+    if len(missing) == len(CREDENTIALS) and not settings.allow_unauthenticated_loopback:
+        raise StartupError(
+            f"cannot start: no credential is configured ({', '.join(missing)}), so no client could be "
+            "served; set them (docs/deploy.md), or ALLOW_UNAUTHENTICATED_LOOPBACK=1 for a local demo that "
+            "answers loopback clients without one (never behind a proxy on the same host)")
+    if missing and settings.allow_unauthenticated_loopback:
+        log.warning("ALLOW_UNAUTHENTICATED_LOOPBACK=1: endpoints without their credential answer loopback "
+                    "clients without one", extra={"unset": missing})
+    elif missing:
+        log.info("endpoints without their credential are closed", extra={"unset": missing})
+
+
 def create_app(settings=None, moderator=None, migrate=True, background=True):
     """Build the app. `moderator` may be given (tests share one); `migrate` brings the schema up to date."""
     settings = settings or Settings.from_env()
+    check_credentials(settings)
     moderator = moderator or load_moderator(settings)
     # The encoder and language tables load lazily: load them now, so that /readyz
     # means ready and the first CMS request is not the slow one.

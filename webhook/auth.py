@@ -1,14 +1,17 @@
 """Credentials: API keys (kept only as SHA-256 hashes), Coral's HMAC signatures, Perspective keys.
 
-With no credential configured an endpoint answers only loopback clients, so a
-fresh `make run` works on the engineer's machine and is never open to a network.
+An endpoint whose credential is not configured answers nobody, unless
+ALLOW_UNAUTHENTICATED_LOOPBACK=1 (`make run` sets it for the local demo): then it
+answers loopback clients whose request carries no proxy header. Loopback alone
+proves nothing behind a reverse proxy on the same host (docs/deploy.md), where
+every client arrives from 127.0.0.1.
 """
 
 import hashlib
 import hmac
 import ipaddress
 
-from flask import request
+from flask import current_app, request
 
 from .errors import ApiError
 
@@ -43,9 +46,19 @@ def from_loopback():
         return False
 
 
+PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
 def require_open_or_loopback(configured, what, code=401):
-    if not configured and not from_loopback():
+    if configured:
+        return
+    if not current_app.config["SETTINGS"].allow_unauthenticated_loopback:
+        raise ApiError(code, f"{what} is not configured on this server: this endpoint is closed")
+    if not from_loopback():
         raise ApiError(code, f"{what} is not configured on this server; only loopback clients are served")
+    if any(h in request.headers for h in PROXY_HEADERS):
+        raise ApiError(code, f"{what} is not configured on this server; a request through a proxy "
+                             "is not a loopback client")
 
 
 def require_bearer(ring):
@@ -63,13 +76,14 @@ def require_bearer(ring):
 
 def coral_signature_valid(secrets, raw_body, header):
     """True when any `sha256=<hex>` in the comma-separated header is the HMAC-SHA256 of the body
-    under any configured secret. Every pair is compared, in constant time."""
+    under any configured secret. Every pair is compared, in constant time; a value that is not ASCII
+    cannot be a hex digest, and compare_digest refuses non-ASCII strings, so it is dropped first."""
     if not header:
         return False
     offered = []
     for part in header.split(","):
         scheme, _, value = part.strip().partition("=")
-        if scheme == "sha256" and value:
+        if scheme == "sha256" and value and value.isascii():
             offered.append(value.strip().lower())
     valid = False
     for secret in secrets:

@@ -31,14 +31,14 @@ import datetime as dt
 import difflib
 import hashlib
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify
 
 from classifier.html_text import html_to_text
 
 from .auth import require_coral_signature
 from .errors import ApiError
 from .store import ID_CHARS
-from .validation import check_id, check_text, json_body
+from .validation import check_id, check_text, json_body, raw_body
 
 bp = Blueprint("coral", __name__)
 
@@ -133,7 +133,7 @@ def comment_id_for(store, action, thread, text, window_seconds):
 @bp.post("/v1/coral/moderate")
 def moderate():
     settings = current_app.config["SETTINGS"]
-    raw = request.get_data(cache=True)
+    raw = raw_body()
     require_coral_signature(settings.coral_signing_secrets, raw)
     body = json_body()
     action = body.get("action")

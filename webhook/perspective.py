@@ -160,7 +160,7 @@ def _comment_id(text):
 def analyze():
     settings = current_app.config["SETTINGS"]
     client = require_perspective_key(current_app.extensions["perspective_keys"])
-    body = json_body()
+    body = json_body(surrogate_code=400)  # Google answers 400 INVALID_ARGUMENT
     text = _comment_text(body, settings)
     attributes = _attribute_options(body, "requestedAttributes")
     thresholds = {name: _threshold(name, options) for name, (_, options) in attributes.items()}
@@ -208,7 +208,7 @@ def suggest_score():
     """
     settings = current_app.config["SETTINGS"]
     client = require_perspective_key(current_app.extensions["perspective_keys"])
-    body = json_body()
+    body = json_body(surrogate_code=400)  # Google answers 400 INVALID_ARGUMENT
     text = _comment_text(body, settings)
     suggested = {}
     for name, (canonical, entry) in _attribute_options(body, "attributeScores").items():

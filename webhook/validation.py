@@ -1,18 +1,68 @@
 """Reading request bodies: raw bytes -> JSON -> checked fields, each failure an ApiError naming the field."""
 
 import json
+import re
+import sys
 
-from flask import request
+from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from classifier.labels import LANGUAGES
 
 from .errors import ApiError
 from .store import ID_CHARS
 
+# Only a \uD800-\uDFFF escape can put a surrogate in a parsed string (strict UTF-8 decoding refuses
+# encoded ones): bodies without one skip the walk.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
-def json_body():
-    """The request body parsed as a JSON object (400 with the reason otherwise)."""
+
+def _bounded_int(digits):
+    # Python refuses to convert integers over sys.get_int_max_str_digits() digits with a ValueError
+    # that is not a JSONDecodeError; no field takes such a number.
+    limit = sys.get_int_max_str_digits()
+    if limit and len(digits.lstrip("-")) > limit:
+        raise ApiError(400, f"invalid JSON: a number has more than {limit} digits")
+    return int(digits)
+
+
+def lone_surrogate(value, path=""):
+    """(field path, code point) of the first lone surrogate in a parsed JSON value, keys included; else None.
+    The path never contains the surrogate itself: it is echoed back in the error."""
+    if isinstance(value, str):
+        for ch in value:
+            if 0xD800 <= ord(ch) <= 0xDFFF:
+                return path or "body", ord(ch)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found = lone_surrogate(key, f"{path or 'body'} (a field name)")
+            found = found or lone_surrogate(item, f"{path}.{key}" if path else key)
+            if found:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = lone_surrogate(item, f"{path}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def raw_body():
+    """The request body's bytes; 413 when it is over MAX_CONTENT_LENGTH, chunked bodies included.
+
+    Werkzeug stops a body without Content-Length (chunked) at the limit and hands back the cut bytes
+    without an error; one more byte read from the server's stream tells a cut body from a whole one."""
     raw = request.get_data(cache=True)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit and request.content_length is None and len(raw) >= limit and request.environ["wsgi.input"].read(1):
+        raise RequestEntityTooLarge()
+    return raw
+
+
+def json_body(surrogate_code=422):
+    """The request body parsed as a JSON object (400 with the reason otherwise). A lone surrogate anywhere
+    (a string no database or JSON encoder takes) is refused with `surrogate_code`, naming the field."""
+    raw = raw_body()
     if not raw:
         raise ApiError(400, "request body is empty; send a JSON object")
     try:
@@ -20,13 +70,18 @@ def json_body():
     except UnicodeDecodeError as exc:
         raise ApiError(400, f"request body is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})")
     try:
-        body = json.loads(text)
+        body = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         raise ApiError(400, f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
     except RecursionError:
         raise ApiError(400, "invalid JSON: nested too deeply")
     if not isinstance(body, dict):
         raise ApiError(400, f"request body must be a JSON object, not {type(body).__name__}")
+    found = _SURROGATE_ESCAPE.search(text) and lone_surrogate(body)
+    if found:
+        field, code = found
+        raise ApiError(surrogate_code, f"{field} contains invalid Unicode (lone surrogate U+{code:04X})",
+                       field if "(" not in field else None)
     return body
 
 

@@ -51,6 +51,8 @@ def make_app(settings, moderator, tmp_path):
     def build(**overrides):
         overrides.setdefault("database_url", f"sqlite:///{tmp_path / 'moderation.db'}")
         overrides.setdefault("journal_dir", tmp_path / "journal")
+        # The tests call endpoints without credentials from loopback, as `make run` allows.
+        overrides.setdefault("allow_unauthenticated_loopback", True)
         from webhook import create_app
 
         app = create_app(dataclasses.replace(settings, **overrides), moderator=moderator, background=False)

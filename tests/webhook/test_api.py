@@ -137,3 +137,28 @@ def test_ids_longer_than_their_column_are_refused(client, app, field):
     r = post(client, {"id": "w1", "text": CIVIL, field: {"id": "s" * 200}})
     assert r.status_code == 200 and "stored" not in r.json, r.json
     assert app.extensions["journal"].pending() == 0
+
+
+def test_without_any_credential_the_service_refuses_to_start(settings, tmp_path):
+    from dataclasses import replace
+
+    from webhook import StartupError, create_app
+
+    with pytest.raises(StartupError, match="ALLOW_UNAUTHENTICATED_LOOPBACK=1"):
+        create_app(replace(settings, database_url=f"sqlite:///{tmp_path / 'db.sqlite'}",
+                           journal_dir=tmp_path / "journal"), migrate=False, background=False)
+
+
+def test_an_endpoint_without_its_credential_is_closed_even_to_loopback(make_app):
+    client = make_app(coral_signing_secrets=("only-coral",), allow_unauthenticated_loopback=False).test_client()
+    r = post(client, {"id": 1, "text": CIVIL}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert r.status_code == 401 and "MODERATION_API_KEYS is not configured" in r.json["error"]["message"]
+    r = client.post("/v1alpha1/comments:analyze", json={"comment": {"text": CIVIL},
+                                                        "requestedAttributes": {"TOXICITY": {}}})
+    assert r.status_code == 403 and "PERSPECTIVE_API_KEYS" in r.json["error"]["message"]
+
+
+@pytest.mark.parametrize("header", ["X-Forwarded-For", "Forwarded", "X-Real-IP"])
+def test_a_proxied_request_is_not_a_loopback_client(client, header):
+    r = post(client, {"id": 1, "text": CIVIL}, headers={header: "203.0.113.9"})
+    assert r.status_code == 401 and "proxy" in r.json["error"]["message"]

@@ -105,3 +105,57 @@ def test_unknown_api_key_and_wrong_scheme(app):
     client = app.test_client()
     for header in ({"Authorization": "Bearer nope"}, {"Authorization": f"Token {KEY}"}, {"Authorization": KEY}):
         assert client.post("/v1/moderate", json={"id": 1, "text": "x y"}, headers=header).status_code == 401
+
+
+@pytest.mark.parametrize("value", ["sha256=\xe9" + "0" * 63, "sha256=" + "0" * 63 + "\xff", "\xe9\xe8=abc"])
+def test_non_ascii_bytes_in_the_coral_signature_get_401(app, value):
+    raw = json.dumps({"action": "NEW", "comment": {"body": "Bonjour"}}).encode()
+    r = coral(app.test_client(), raw, value)
+    assert r.status_code == 401 and "X-Coral-Signature" in r.json["error"]["message"]
+
+
+HUGE = "9" * 4301
+
+
+def _send(client, path, raw):
+    url = path + (f"?key={KEY}" if path.startswith("/v1alpha1") else "")
+    headers = {"Authorization": f"Bearer {KEY}"}
+    if path == "/v1/coral/moderate":
+        headers = {"X-Coral-Signature": sig(raw)}
+    return client.post(url, data=raw, content_type="application/json", headers=headers)
+
+
+@pytest.mark.parametrize("path, raw", [
+    ("/v1/moderate", '{"id": %s, "text": "Bonjour"}' % HUGE),
+    ("/v1/moderate/batch", '{"comments": [{"id": 1, "text": "Bonjour", "x": -%s}]}' % HUGE),
+    ("/v1/coral/moderate", '{"action": "NEW", "comment": {"body": "Bonjour"}, "tenantID": %s}' % HUGE),
+    ("/v1alpha1/comments:analyze", '{"comment": {"text": "Bonjour"}, "requestedAttributes": {"TOXICITY": {}},'
+                                   ' "clientToken": %s}' % HUGE),
+])
+def test_an_integer_of_thousands_of_digits_gets_400(app, path, raw):
+    r = _send(app.test_client(), path, raw.encode())
+    assert r.status_code == 400 and "digits" in r.json["error"]["message"], r.get_data(as_text=True)[:300]
+
+
+LONE = "\\ud800"
+ANALYZE = '{"comment": {"text": "Bonjour"}, "requestedAttributes": {"TOXICITY": {}}'
+
+
+@pytest.mark.parametrize("path, raw", [
+    ("/v1/moderate", '{"id": "a", "text": "Bonjour", "%s": 1}' % LONE),
+    ("/v1/moderate", '{"id": "a", "text": "Bonjour", "story": {"%s": 1}}' % LONE),
+    ("/v1/moderate/batch", '{"comments": [{"id": "a", "text": "Bonjour", "author": {"id": "x%s"}}]}' % LONE),
+    ("/v1alpha1/comments:analyze", '{"comment": {"text": "Bonjour"}, "requestedAttributes": {"%s": {}}}' % LONE),
+    ("/v1alpha1/comments:analyze", ANALYZE + ', "languages": ["fr", "%s"]}' % LONE),
+    ("/v1alpha1/comments:analyze", ANALYZE + ', "clientToken": "t%s"}' % LONE),
+    ("/v1alpha1/comments:suggestscore", '{"comment": {"text": "Bonjour"}, "clientToken": "%s",'
+                                        ' "attributeScores": {"INSULT": {"summaryScore": {"value": 1}}}}' % LONE),
+    ("/v1/coral/moderate", '{"action": "NEW", "comment": {"body": "Bonjour"}, "tenantID": "t%s"}' % LONE),
+    ("/v1/coral/moderate", '{"action": "NEW", "comment": {"body": "Bonjour"}, "author": {"id": "%s"}}' % LONE),
+    ("/v1/coral/moderate", '{"action": "NEW", "comment": {"body": "Bonjour"}, "story": {"url": "%s"}}' % LONE),
+])
+def test_a_lone_surrogate_anywhere_is_refused_and_never_stored(app, path, raw):
+    r = _send(app.test_client(), path, raw.encode())
+    assert r.status_code in (400, 422), r.get_data(as_text=True)[:300]
+    assert "surrogate" in r.json["error"]["message"]
+    assert app.extensions["store"].count() == 0

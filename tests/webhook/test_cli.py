@@ -26,8 +26,8 @@ def service(settings, tmp_path):
         return subprocess.run([sys.executable, "-m", "webhook", *args], cwd=ROOT, env=env, input=stdin,
                               capture_output=True, text=True, timeout=600)
 
-    app = create_app(type(settings)(model_dir=settings.model_dir, database_url=db, journal_dir=tmp_path / "journal"),
-                     background=False)
+    app = create_app(type(settings)(model_dir=settings.model_dir, database_url=db, journal_dir=tmp_path / "journal",
+                                    allow_unauthenticated_loopback=True), background=False)
     return cli, app, tmp_path
 
 
@@ -116,7 +116,8 @@ def test_a_story_matching_a_topic_rule_gets_that_topics_stance(settings, tmp_pat
     rules.write_text('[[rule]]\ntopic = "syria-aleppo-2016"\nurls = ["https://journal.example/syrie/*"]\n',
                      encoding="utf-8")
     app = create_app(type(settings)(model_dir=settings.model_dir, database_url=f"sqlite:///{tmp_path / 'db'}",
-                                    journal_dir=tmp_path / "journal", topics_path=rules), background=False)
+                                    journal_dir=tmp_path / "journal", topics_path=rules,
+                                    allow_unauthenticated_loopback=True), background=False)
     client = app.test_client()
     text = "Bravo à l'armée syrienne, Alep est enfin libérée."
     matched = client.post("/v1/moderate", json={"id": "a", "text": text,

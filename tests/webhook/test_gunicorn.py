@@ -9,12 +9,14 @@ import requests
 
 from tests.webhook.servers import gunicorn
 API_KEY, CORAL_SECRET = "test-api-key-7f3a", "coral-secret-19b2"
+CMS_TOKEN = "cms-token-5d21"
 
 
 @pytest.fixture(scope="module")
 def server(settings, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("gunicorn")
-    with gunicorn(settings, tmp, MODERATION_API_KEYS=API_KEY, CORAL_SIGNING_SECRETS=CORAL_SECRET) as base:
+    with gunicorn(settings, tmp, MODERATION_API_KEYS=API_KEY, CORAL_SIGNING_SECRETS=CORAL_SECRET,
+                  CMS_CALLBACK_URL=f"https://cms:{CMS_TOKEN}@127.0.0.1:9/callback?token={CMS_TOKEN}") as base:
         yield base, tmp / "server.log"
 
 
@@ -48,4 +50,40 @@ def test_metrics_add_up_workers_and_logs_are_json_without_secrets(server):
     logs = log_path.read_text()
     records = [json.loads(line) for line in logs.splitlines() if line.startswith("{")]
     assert any(r.get("message") == "request" and r.get("path") == "/v1/moderate" for r in records)
-    assert API_KEY not in logs and CORAL_SECRET not in logs
+    assert any(r.get("message") == "webhook ready" for r in records)
+    assert API_KEY not in logs and CORAL_SECRET not in logs and CMS_TOKEN not in logs
+
+
+def _chunked(raw, size=65536):
+    for i in range(0, len(raw), size):
+        yield raw[i:i + size]
+
+
+@pytest.mark.parametrize("path", ["/v1/moderate", "/v1/coral/moderate"])
+def test_a_chunked_body_over_the_limit_gets_413_not_a_cut_body(server, path):
+    base, _ = server
+    limit = 2_000_000  # MAX_BODY_BYTES' default
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"}
+    big = json.dumps({"id": "big", "text": "mot " * (limit // 4)}).encode()
+    if path.startswith("/v1/coral"):
+        big = json.dumps({"action": "NEW", "comment": {"body": "mot " * (limit // 4)}}).encode()
+        headers["X-Coral-Signature"] = "sha256=" + hmac.new(CORAL_SECRET.encode(), big, hashlib.sha256).hexdigest()
+    r = requests.post(base + path, data=_chunked(big), headers=headers, timeout=30)
+    assert r.status_code == 413 and f"larger than {limit} bytes" in r.json()["error"]["message"], r.text[:300]
+    small = json.dumps({"id": "chunked", "text": "Merci pour cet article."}).encode()
+    if path.startswith("/v1/coral"):
+        small = json.dumps({"action": "NEW", "comment": {"body": "Merci pour cet article."}}).encode()
+        headers["X-Coral-Signature"] = "sha256=" + hmac.new(CORAL_SECRET.encode(), small, hashlib.sha256).hexdigest()
+    assert requests.post(base + path, data=_chunked(small, 7), headers=headers, timeout=30).status_code == 200
+
+
+def test_gunicorn_without_credentials_refuses_to_start_and_says_why(settings, tmp_path):
+    from scripts.local_server import ServerError, free_port, serve
+
+    env = {"MODEL_DIR": str(settings.model_dir), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+           "JOURNAL_DIR": str(tmp_path / "journal"), "PORT": str(free_port()), "WEB_CONCURRENCY": "1",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "prom"), "MODERATION_API_KEYS": "",
+           "CORAL_SIGNING_SECRETS": "", "PERSPECTIVE_API_KEYS": "", "ALLOW_UNAUTHENTICATED_LOOPBACK": ""}
+    with pytest.raises(ServerError, match="ALLOW_UNAUTHENTICATED_LOOPBACK=1"):
+        with serve(env, tmp_path / "server.log", ready_seconds=60):
+            pass

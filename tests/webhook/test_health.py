@@ -34,4 +34,5 @@ def test_service_refuses_to_start_without_a_model(settings, tmp_path):
     from dataclasses import replace
 
     with pytest.raises(StartupError, match="no trained model.*python -m classifier train"):
-        create_app(replace(settings, model_dir=tmp_path / "none"), migrate=False, background=False)
+        create_app(replace(settings, model_dir=tmp_path / "none", allow_unauthenticated_loopback=True),
+                   migrate=False, background=False)

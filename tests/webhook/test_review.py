@@ -236,3 +236,177 @@ def test_concurrent_bulk_actions_in_opposite_orders_decide_each_comment_once(rev
             told = set(re.findall(r"bulk-\d-\d{3}", " ".join(re.findall(r'class="flash warning"[^>]*>([^<]*)<', page))))
             lost = {comment_ids[row] for row, by in decided.items() if by == user_ids[other]}
             assert told == lost, f"{name} must be told, per comment, what {other} decided first"
+
+
+@pytest.mark.parametrize("query", ["page=²", "page=٣", "page=99999999999999999999999", "page=-1",
+                                   "max_age_hours=inf", "max_age_hours=nan", "max_age_hours=1e12",
+                                   "max_age_hours=-inf", "max_age_hours=1e400"])
+def test_odd_page_numbers_and_ages_get_a_sane_page(review_app, query):
+    r = sign_in(review_app.test_client()).get(f"/review/?queue=all&{query}")
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    assert r.get_data(as_text=True).count('class="open"') in (0, 3)
+
+
+def test_a_page_past_the_end_shows_the_last_page(review_app):
+    html = sign_in(review_app.test_client()).get("/review/?page=4000000000").get_data(as_text=True)
+    assert html.count('class="open"') == 3
+
+
+@pytest.mark.parametrize("row", ["99999999999999999999999", "2147483648"])
+def test_a_huge_comment_id_is_404(review_app, row):
+    client = sign_in(review_app.test_client())
+    assert client.get(f"/review/comment/{row}").status_code == 404
+    r = client.post(f"/review/comment/{row}/decide", data={"decision": "approve",
+                                                           "csrf_token": token(client, "/review/")})
+    assert r.status_code == 404
+
+
+@pytest.mark.parametrize("ids", [["²"], ["99999999999999999999999"], ["-1", "1.0", "٣"]])
+def test_odd_bulk_ids_decide_nothing(review_app, ids):
+    client = sign_in(review_app.test_client())
+    r = client.post("/review/bulk", data={"ids": ids, "decision": "approve", "csrf_token": token(client, "/review/")})
+    assert r.status_code == 302
+    assert counts(review_app.extensions["store"])["all"] == 3
+
+
+INJECTED = ["/review/\r\nSet-Cookie: evil=1", "/review/%0d%0aSet-Cookie:%20evil=1", "//evil.example/review",
+            "/reviewer.evil", "/review\\..\\..\\evil", "https://evil.example/review/"]
+
+
+@pytest.mark.parametrize("target", INJECTED)
+def test_next_never_injects_a_header_or_leaves_the_review_pages(review_app, target):
+    from urllib.parse import quote
+
+    client = review_app.test_client()
+    answers = [client.post("/review/login?next=" + quote(target, safe=""),
+                           data={"name": "mod", "password": PASSWORD, "csrf_token": token(client)}),
+               client.post("/review/lang", data={"lang": "en", "next": target,
+                                                 "csrf_token": token(client, "/review/")}),
+               client.post("/review/bulk", data={"ids": [], "next": target, "csrf_token": token(client, "/review/")})]
+    for r in answers:
+        assert r.status_code == 302, r.get_data(as_text=True)[:300]
+        assert "evil" not in r.headers.get("Set-Cookie", "") and "\n" not in r.location and "\r" not in r.location
+        assert r.location.startswith("/review/") and "evil.example" not in r.location
+
+
+class LiveServer:
+    """The app on a threaded werkzeug server on loopback: real HTTP, requests handled in parallel."""
+
+    def __init__(self, app):
+        import threading
+
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.base = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def login_form(self):
+        """A fresh browser session (cookie) with its CSRF token."""
+        import requests
+
+        http = requests.Session()
+        html = http.get(self.base + "/review/login", timeout=10).text
+        return http, re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def live(review_app):
+    server = LiveServer(review_app)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def checked_passwords(monkeypatch):
+    """The real passwords checked (not the decoy hash every refusal also pays for)."""
+    from webhook.review import accounts
+
+    checked, real = [], accounts.check_password_hash
+
+    def counting(pwhash, password):
+        if pwhash != accounts._DUMMY_HASH:
+            checked.append(password)
+        return real(pwhash, password)
+
+    monkeypatch.setattr(accounts, "check_password_hash", counting)
+    return checked
+
+
+def burst(live, name, passwords):
+    """Sign-ins with `passwords` sent at once, each from its own browser; their status codes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    forms = [live.login_form() for _ in passwords]
+    with ThreadPoolExecutor(len(passwords)) as pool:
+        answers = pool.map(lambda a: a[0][0].post(live.base + "/review/login", timeout=60, allow_redirects=False,
+                                                  data={"name": name, "password": a[1], "csrf_token": a[0][1]}),
+                           zip(forms, passwords))
+        return [r.status_code for r in answers]
+
+
+def test_parallel_wrong_passwords_check_no_more_than_the_lock_allows(review_app, live, checked_passwords):
+    statuses = burst(live, "mod2", [f"wrong-{i}" for i in range(40)])
+    print(f"40 wrong passwords at once: {len(checked_passwords)} checked")
+    assert statuses == [401] * 40
+    assert len(checked_passwords) <= MAX_FAILURES, f"{len(checked_passwords)} passwords checked before the lock"
+    assert burst(live, "mod2", [PASSWORD]) == [401]  # locked
+
+
+def test_a_right_password_in_a_parallel_burst_counts_among_the_allowed_guesses(review_app, live,
+                                                                               checked_passwords):
+    from sqlalchemy.orm import Session
+
+    from webhook.store import User
+
+    statuses = burst(live, "mod2", [f"wrong-{i}" for i in range(39)] + [PASSWORD])
+    assert sorted(set(statuses)) in ([401], [302, 401])
+    assert len(checked_passwords) <= MAX_FAILURES, f"{len(checked_passwords)} passwords checked before the lock"
+    with Session(review_app.extensions["store"].engine) as session:
+        user = session.query(User).filter_by(name="mod2").one()
+    if 302 in statuses:  # the right one was among the first guesses: as if sent first, one by one
+        assert PASSWORD in checked_passwords and user.failed_logins < MAX_FAILURES
+    else:  # it came after the lock: refused, and the account stays locked
+        assert PASSWORD not in checked_passwords and user.locked_until is not None
+
+
+def test_locked_unknown_and_wrong_are_indistinguishable_in_message_and_time(review_app):
+    import statistics
+    import time
+
+    client = review_app.test_client()
+
+    def attempt(name, password):
+        started = time.perf_counter()
+        r = client.post("/review/login", data={"name": name, "password": password, "csrf_token": token(client)})
+        elapsed = time.perf_counter() - started
+        assert r.status_code == 401
+        return re.search(r'role="alert">([^<]*)<', r.get_data(as_text=True)).group(1), elapsed
+
+    for _ in range(MAX_FAILURES):
+        attempt("boss", "wrong")  # boss is now locked
+    runs = {"locked": [], "unknown": [], "wrong": []}
+    for _ in range(9):
+        for kind, (name, password) in {"locked": ("boss", PASSWORD), "unknown": ("nobody", PASSWORD),
+                                       "wrong": ("mod", "wrong")}.items():
+            runs[kind].append(attempt(name, password))
+    messages = {kind: {m for m, _ in answers} for kind, answers in runs.items()}
+    assert messages["locked"] == messages["unknown"] == messages["wrong"] and len(messages["wrong"]) == 1
+    medians = {kind: statistics.median(s for _, s in answers) * 1000 for kind, answers in runs.items()}
+    print("sign-in refusal medians (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in medians.items()))
+    assert min(medians.values()) > 0.6 * max(medians.values()), medians
+
+
+def test_a_cookie_replayed_after_logout_is_signed_out(review_app):
+    client = sign_in(review_app.test_client())
+    assert client.get("/review/").status_code == 200
+    cookie = client.get_cookie("session").value
+    client.post("/review/logout", data={"csrf_token": token(client, "/review/")})
+    replay = review_app.test_client()
+    replay.set_cookie("session", cookie)
+    r = replay.get("/review/")
+    assert r.status_code == 302 and "/review/login" in r.location
+    assert sign_in(review_app.test_client()).get("/review/").status_code == 200  # signing in again works

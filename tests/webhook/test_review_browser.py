@@ -37,7 +37,8 @@ def test_moderator_works_the_queue_in_a_browser(settings, tmp_path):
                          cwd=ROOT, env=env, input=PASSWORD + "\n", capture_output=True, text=True, timeout=120)
     assert add.returncode == 0, add.stderr
     try:
-        with gunicorn(settings, tmp_path, CMS_CALLBACK_URL=cms.url, CMS_CALLBACK_SECRET=SECRET) as base:
+        with gunicorn(settings, tmp_path, CMS_CALLBACK_URL=cms.url, CMS_CALLBACK_SECRET=SECRET,
+                      ALLOW_UNAUTHENTICATED_LOOPBACK="1") as base:
             held = ["Espèce d imbécile, tu n as rien compris à cet article.",
                     "Pauvre crétin, retourne à l école.",
                     "TU ES UN MENTEUR ET UN HYPOCRITE NOTOIRE"]

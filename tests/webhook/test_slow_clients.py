@@ -10,7 +10,7 @@ from tests.webhook.servers import gunicorn
 
 
 def test_slow_clients_do_not_block_the_others(settings, tmp_path):
-    with gunicorn(settings, tmp_path) as base:
+    with gunicorn(settings, tmp_path, ALLOW_UNAUTHENTICATED_LOOPBACK="1") as base:
         port = int(base.rsplit(":", 1)[1])
         time.sleep(3)  # both workers up: the first answers /readyz while the second may still be loading
         slow = []

@@ -1,19 +1,29 @@
-"""Moderator accounts: hashed passwords, roles, lock-out after repeated failed sign-ins."""
+"""Moderator accounts: hashed passwords, roles, lock-out after repeated failed sign-ins, sign-out.
+
+A sign-in claims one of the account's MAX_FAILURES guesses with a single
+conditional UPDATE ... RETURNING before its password is checked, so guesses
+sent in parallel cannot all pass the lock check before any of them is counted;
+a right password gives the claimed guesses back. Every refusal (unknown name,
+locked account, wrong password) costs one password hash and says the same
+thing, so none tells that a name exists.
+"""
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from webhook.store import User, as_utc, utcnow as now
+from webhook.store import User, utcnow as now
 
 ROLES = ("moderator", "admin")
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD = 10
-# Checked against when the name is unknown, so a wrong name costs as much time as a wrong password.
+REFUSED = "wrong name or password, or account locked for a while after too many failed sign-ins"
+# Checked against when the name is unknown or the account locked, so every refusal costs the time of a
+# wrong password.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
@@ -36,26 +46,46 @@ def create_user(store, name, password, role="moderator"):
             raise AccountError(f"user {name!r} already exists") from None
 
 
+def _claim_guess(store, user_id):
+    """Count one more guess unless the account is locked; True when this guess may be checked.
+
+    One statement, so concurrent sign-ins each see the count the one before left: the guess that
+    reaches MAX_FAILURES locks the account, and those after it are refused unchecked. A lock that
+    has run out starts the count again."""
+    moment = now()
+    expired = User.locked_until.is_not(None) & (User.locked_until <= moment)
+    count = case((expired, 1), else_=User.failed_logins + 1)
+    with store.engine.begin() as conn:
+        claimed = conn.execute(
+            update(User).where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= moment))
+            .values(failed_logins=count,
+                    locked_until=case((count >= MAX_FAILURES, moment + dt.timedelta(minutes=LOCK_MINUTES)),
+                                      else_=None))
+            .returning(User.failed_logins)).first()
+    return claimed is not None
+
+
 def authenticate(store, name, password):
-    """(user id, role) when the password is right and the account not locked; else raises AccountError."""
+    """(user id, role, name, session generation) when the password is right and the account not locked;
+    else raises AccountError with the same message whatever the reason."""
     with Session(store.engine) as session:
-        user = session.scalars(select(User).where(User.name == name)).first()
-        if user is None or not user.active:
-            check_password_hash(_DUMMY_HASH, password)
-            raise AccountError("wrong name or password")
-        locked = as_utc(user.locked_until)
-        if locked and locked > now():
-            raise AccountError("account locked after too many failed sign-ins; try again later")
-        if not check_password_hash(user.password_hash, password):
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILURES:
-                user.locked_until = now() + dt.timedelta(minutes=LOCK_MINUTES)
-                user.failed_logins = 0
-            session.commit()
-            raise AccountError("wrong name or password")
-        user.failed_logins, user.locked_until = 0, None
-        session.commit()
-        return user.id, user.role, user.name
+        user = session.execute(select(User.id, User.password_hash, User.role, User.name, User.active,
+                                      User.session_generation).where(User.name == name)).first()
+    if user is None or not user.active or not _claim_guess(store, user.id):
+        check_password_hash(_DUMMY_HASH, password)
+        raise AccountError(REFUSED)
+    if not check_password_hash(user.password_hash, password):
+        raise AccountError(REFUSED)
+    with store.engine.begin() as conn:
+        conn.execute(update(User).where(User.id == user.id).values(failed_logins=0, locked_until=None))
+    return user.id, user.role, user.name, user.session_generation
+
+
+def end_sessions(store, user_id):
+    """Sign the user out everywhere: every cookie carrying the current generation stops working."""
+    with store.engine.begin() as conn:
+        conn.execute(update(User).where(User.id == user_id)
+                     .values(session_generation=User.session_generation + 1))
 
 
 def user_by_id(store, user_id):

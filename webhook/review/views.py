@@ -2,6 +2,8 @@
 
 import functools
 import math
+import re
+from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, session,
                    url_for)
@@ -9,10 +11,34 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 from classifier.labels import HARM_FLAGS
 
 from . import queue as q
-from .accounts import AccountError, authenticate, user_by_id
+from .accounts import AccountError, authenticate, end_sessions, user_by_id
 from .i18n import LANGS, current_lang, t
 
 bp = Blueprint("review", __name__, url_prefix="/review")
+
+# Row ids are INTEGER columns: a larger number is no row (PostgreSQL would refuse it with an error).
+MAX_ID = 2**31 - 1
+MAX_AGE_HOURS = 24 * 366 * 10
+_WHOLE = re.compile(r"[0-9]{1,10}")  # ASCII digits only: "²".isdigit() is True but int("²") raises
+
+
+def whole_number(text, high=MAX_ID):
+    """`text` as a whole number in 1..high, or None (non-ASCII digits, signs and decimals included)."""
+    if not _WHOLE.fullmatch(text or ""):
+        return None
+    value = int(text)
+    return value if 1 <= value <= high else None
+
+
+def safe_next(target):
+    """`target` when it is a path of the review pages, else the queue: no other site, no scheme, and no
+    control character (a CR LF would be a header injection, and werkzeug refuses it with an error)."""
+    parts = urlsplit(target or "")
+    if (parts.scheme or parts.netloc or "\\" in target
+            or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target)
+            or not (parts.path == "/review" or parts.path.startswith("/review/"))):
+        return url_for("review.queue")
+    return target
 
 
 def store():
@@ -25,7 +51,8 @@ def load_user():
     user_id = session.get("user_id")
     if user_id is not None and request.path.startswith("/review"):
         user = user_by_id(store(), user_id)
-        if user is not None and user.active and user.role == session.get("role"):
+        if (user is not None and user.active and user.role == session.get("role")
+                and user.session_generation == session.get("generation")):  # signed out since: refused
             g.user = user
 
 
@@ -53,21 +80,23 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            user_id, role, name = authenticate(store(), request.form.get("name", ""), request.form.get("password", ""))
+            user_id, role, _, generation = authenticate(store(), request.form.get("name", ""),
+                                                        request.form.get("password", ""))
         except AccountError as exc:
             error = str(exc)
         else:
             lang = session.get("lang")
             session.clear()  # a new session id at sign-in: no fixation
-            session.update(user_id=user_id, role=role, lang=lang or "fr")
+            session.update(user_id=user_id, role=role, generation=generation, lang=lang or "fr")
             session.permanent = True
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/review") else url_for("review.queue"))
+            return redirect(safe_next(request.args.get("next", "")))
     return render_template("review/login.html", error=error), 401 if error else 200
 
 
 @bp.post("/logout")
 def logout():
+    if g.user is not None:  # a copy of the cookie (stolen, or left in another browser) ends with this one
+        end_sessions(store(), g.user.id)
     lang = session.get("lang")
     session.clear()
     session["lang"] = lang or "fr"
@@ -78,8 +107,7 @@ def logout():
 def set_lang():
     if request.form.get("lang") in LANGS:
         session["lang"] = request.form["lang"]
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/review") else url_for("review.queue"))
+    return redirect(safe_next(request.form.get("next", "")))
 
 
 def _filters():
@@ -96,14 +124,20 @@ def queue():
     filters = _filters()
     if "max_age_hours" in filters:
         try:
-            float(filters["max_age_hours"])
+            hours = float(filters["max_age_hours"])
         except ValueError:
+            hours = math.nan
+        if not 0 < hours <= MAX_AGE_HOURS:  # nan, inf and 1e12 hours do not fit a timedelta
             filters.pop("max_age_hours")
-    page_no = request.args.get("page", "1")
-    page_no = int(page_no) if page_no.isdigit() and int(page_no) > 0 else 1
-    rows, total = q.page(store(), name, filters, page_no, newest_first=request.args.get("sort") == "newest")
+    page_no = whole_number(request.args.get("page", "1")) or 1
+    newest = request.args.get("sort") == "newest"
+    rows, total = q.page(store(), name, filters, page_no, newest_first=newest)
+    pages = max(1, math.ceil(total / q.PAGE_SIZE))
+    if page_no > pages:  # a page past the end shows the last one
+        page_no = pages
+        rows, total = q.page(store(), name, filters, page_no, newest_first=newest)
     return render_template("review/queue.html", rows=rows, total=total, current=name, filters=filters,
-                           counts=q.counts(store()), page_no=page_no, pages=max(1, math.ceil(total / q.PAGE_SIZE)))
+                           counts=q.counts(store()), page_no=page_no, pages=pages)
 
 
 def highlight(text, evidence):
@@ -121,7 +155,7 @@ def highlight(text, evidence):
     return [s for s in segments if s[0]]
 
 
-@bp.get("/comment/<int:row_id>")
+@bp.get(f"/comment/<int(max={MAX_ID}):row_id>")
 @login_required()
 def comment(row_id):
     row = q.get(store(), row_id)
@@ -152,11 +186,10 @@ def _decide(row_ids, decision, reason, labels=None):
 
 
 def _back():
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/review") else url_for("review.queue"))
+    return redirect(safe_next(request.form.get("next", "")))
 
 
-@bp.post("/comment/<int:row_id>/decide")
+@bp.post(f"/comment/<int(max={MAX_ID}):row_id>/decide")
 @login_required()
 def decide(row_id):
     decision = request.form.get("decision")
@@ -172,7 +205,7 @@ def decide(row_id):
 @bp.post("/bulk")
 @login_required()
 def bulk():
-    ids = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = [i for i in map(whole_number, request.form.getlist("ids")) if i is not None]
     if ids:
         _decide(ids, request.form.get("decision"), request.form.get("reason"))
     return _back()
