@@ -10,6 +10,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 
 from classifier.labels import BEHAVIOUR_FLAGS, HARM_FLAGS
+from webhook import embeddings
 from webhook.errors import ApiError
 from webhook.store import entry_from_result
 
@@ -35,8 +36,12 @@ class ModerationService:
                 results[i] = stored.as_result()
             else:
                 todo.append(i)
-        fresh = self.moderator.moderate_many([comments[i] for i in todo])
-        for i, result in zip(todo, fresh):
+        if store:
+            fresh, vectors = self.moderator.moderate_and_embed([comments[i] for i in todo])
+        else:
+            fresh = self.moderator.moderate_many([comments[i] for i in todo])
+            vectors = [None] * len(fresh)
+        for i, result, embedding in zip(todo, fresh, vectors):
             c = comments[i]
             self.metrics.decision(result["decision"], source)
             if not store:
@@ -46,7 +51,7 @@ class ModerationService:
                                       story=c.get("story"), author=c.get("author"), topic=c.get("topic"))
             if not queue:
                 entry["queue"] = None
-            results[i] = self._record(entry, result)
+            results[i] = self._record(entry, result, embedding)
         return results
 
     def suggest(self, comment, suggested, *, client):
@@ -55,7 +60,7 @@ class ModerationService:
         The labels follow suggested_labels(); the row is decided (final_decision) so that `train`
         reads it with the moderators' corrections, and never queued.
         """
-        result = self.moderator.moderate_many([comment])[0]
+        (result,), (embedding,) = self.moderator.moderate_and_embed([comment])
         labels = suggested_labels(suggested, result)
         entry = entry_from_result(result, client=client, comment_id=comment["id"], text=comment["text"],
                                   source="suggestion")
@@ -65,6 +70,7 @@ class ModerationService:
         except SQLAlchemyError as exc:
             log.warning("store unavailable, suggestion refused", extra={"error_type": type(exc).__name__})
             raise ApiError(503, "the store is unavailable; the suggestion was not kept, retry it") from None
+        self._keep_embedding(self._find(client, comment), embedding)
         return result
 
     def _find(self, client, comment):
@@ -73,15 +79,28 @@ class ModerationService:
         except SQLAlchemyError:
             return None  # the store is down: score again, the journal keeps it once
 
-    def _record(self, entry, result):
+    def _record(self, entry, result, embedding=None):
         try:
-            return self.store.record(entry).as_result()
+            row = self.store.record(entry)
         except SQLAlchemyError as exc:
             log.warning("store unavailable, decision journalled",
                         extra={"comment_id": entry["comment_id"], "error_type": type(exc).__name__})
             self.metrics.error("store_unavailable")
             self.journal.append(entry)
             return result | {"id": entry["comment_id"], "queue": entry["queue"], "stored": False}
+        if row.queue == "review":
+            self._keep_embedding(row, embedding)
+        return row.as_result()
+
+    def _keep_embedding(self, row, embedding):
+        """Keep the embedding of a comment moderators may decide, so review pages never encode it again;
+        without the store, the first page that needs it computes it."""
+        if row is None or embedding is None:
+            return
+        try:
+            embeddings.keep(self.store, {row.id: embedding}, embeddings.encoder_name(self.moderator))
+        except SQLAlchemyError as exc:
+            log.warning("embedding not kept", extra={"comment_id": row.comment_id, "error_type": type(exc).__name__})
 
 
 def suggested_labels(suggested, result):

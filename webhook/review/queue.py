@@ -9,10 +9,11 @@ on it is refused instead of deciding twice.
 import datetime as dt
 
 import numpy as np
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from webhook.store import ModeratedComment, ModeratorAction, Outbox, User, as_utc, utcnow as now
+from webhook import embeddings
+from webhook.store import ModeratedComment, ModeratorAction, Outbox, User, utcnow as now
 
 QUEUES = ("all", "dehumanising", "identity_attack", "insult", "threat", "shouting", "low_confidence")
 REJECT_REASONS = ("OFFENSIVE", "ABUSIVE", "HATE_SPEECH", "HARASSMENT_BULLYING", "SPAM", "OTHER")
@@ -76,19 +77,29 @@ def author_history(store, row):
     return dict(result)
 
 
-def similar_decisions(store, encoder, row, k=3, pool=300):
-    """The k moderator decisions on the comments closest in meaning to `row` (among the latest `pool`)."""
+def similar_decisions(store, moderator, row, k=3, pool=300):
+    """The k moderator decisions on the comments closest in meaning to `row` (among the latest `pool`), from
+    the embeddings kept in the store (webhook.embeddings): the texts are read only for the k shown."""
     with Session(store.engine) as session:
-        past = list(session.scalars(select(ModeratedComment).where(
+        past = list(session.scalars(select(ModeratedComment.id).where(
             ModeratedComment.final_decision.is_not(None), ModeratedComment.id != row.id)
             .order_by(ModeratedComment.decided_at.desc()).limit(pool)))
     if not past:
         return []
-    vectors = encoder.encode([row.text] + [p.text for p in past])
-    sims = vectors[1:] @ vectors[0]
-    best = np.argsort(-sims)[:k]
-    return [{"text": past[i].text, "decision": past[i].final_decision, "reason": past[i].final_reason,
-             "similarity": round(float(sims[i]), 3)} for i in best]
+    vectors = embeddings.vectors_for(store, moderator, [row.id, *past], {row.id: row.text})
+    mine = vectors.get(row.id)
+    ids = [row_id for row_id in past if row_id in vectors]
+    if mine is None or not ids:
+        return []
+    sims = np.vstack([vectors[i] for i in ids]) @ mine
+    best = [ids[i] for i in np.argsort(-sims, kind="stable")[:k]]
+    similarity = dict(zip(ids, sims))
+    with Session(store.engine) as session:
+        shown = {r.id: r for r in session.execute(select(
+            ModeratedComment.id, ModeratedComment.text, ModeratedComment.final_decision,
+            ModeratedComment.final_reason).where(ModeratedComment.id.in_(best)))}
+    return [{"text": shown[i].text, "decision": shown[i].final_decision, "reason": shown[i].final_reason,
+             "similarity": round(float(similarity[i]), 3)} for i in best]
 
 
 def decide(store, row_ids, user_id, decision, reason=None, labels=None, callback=True):
@@ -165,25 +176,42 @@ def corrected_records(store, since=None):
     return records
 
 
+def _day(store):
+    """The UTC day of a comment's creation as "YYYY-MM-DD", computed by the database."""
+    if store.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", ModeratedComment.created_at), "YYYY-MM-DD")
+    return func.date(ModeratedComment.created_at)  # SQLite keeps UTC times as "YYYY-MM-DD HH:MM:SS..."
+
+
 def dashboard(store, days=14):
-    """Per day: received, auto-approved, held, auto-rejected, overturned per flag; stance mix per story."""
+    """Per day: received, auto-approved, held, auto-rejected, overturned per flag; stance mix per story.
+
+    Counted by the database (GROUP BY), so the page costs the same with a hundred thousand comments as with ten.
+    """
     since = now() - dt.timedelta(days=days)
-    with Session(store.engine) as session:
-        rows = list(session.scalars(select(ModeratedComment).where(ModeratedComment.created_at >= since)))
+    recent = ModeratedComment.created_at >= since
+    day = _day(store)
     per_day, stance_mix = {}, {}
-    for r in rows:
-        day = per_day.setdefault(as_utc(r.created_at).date().isoformat(), {
-            "received": 0, "approve": 0, "review": 0, "reject": 0,
-            "overturned": dict.fromkeys(FLAG_NAMES, 0), "confirmed": dict.fromkeys(FLAG_NAMES, 0)})
-        day["received"] += 1
-        day[r.decision] += 1
-        if r.final_decision:
-            for flag in FLAG_NAMES:
-                if (r.flags or {}).get(flag, {}).get("value"):
-                    key = "overturned" if r.final_decision == "approve" else "confirmed"
-                    day[key][flag] += 1
-        label = (r.stance or {}).get("label")
-        if label:
-            mix = stance_mix.setdefault(r.story_id or "-", {})
-            mix[label] = mix.get(label, 0) + 1
+    with Session(store.engine) as session:
+        for date, decision, n in session.execute(select(day, ModeratedComment.decision, func.count())
+                                                 .where(recent).group_by(day, ModeratedComment.decision)):
+            figures = per_day.setdefault(date, {
+                "received": 0, "approve": 0, "review": 0, "reject": 0,
+                "overturned": dict.fromkeys(FLAG_NAMES, 0), "confirmed": dict.fromkeys(FLAG_NAMES, 0)})
+            figures["received"] += n
+            figures[decision] += n
+        raised = [func.sum(case((ModeratedComment.flags[(flag, "value")].as_boolean(), 1), else_=0))
+                  for flag in FLAG_NAMES]
+        for date, final, *ns in session.execute(
+                select(day, ModeratedComment.final_decision, *raised)
+                .where(recent, ModeratedComment.final_decision.is_not(None))
+                .group_by(day, ModeratedComment.final_decision)):
+            key = "overturned" if final == "approve" else "confirmed"
+            for flag, n in zip(FLAG_NAMES, ns):
+                per_day[date][key][flag] += n
+        label = ModeratedComment.stance["label"].as_string()
+        story = func.coalesce(ModeratedComment.story_id, "-")
+        for story_id, name, n in session.execute(select(story, label, func.count()).where(recent, label != "")
+                                                 .group_by(story, label).order_by(story, label)):
+            stance_mix.setdefault(story_id, {})[name] = n
     return dict(sorted(per_day.items())), stance_mix
