@@ -9,7 +9,7 @@ that needs it and kept from then on.
 """
 
 import numpy as np
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, select
+from sqlalchemy import ForeignKey, LargeBinary, String, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -27,10 +27,6 @@ class CommentEmbedding(Base):
                                              primary_key=True)
     encoder: Mapped[str] = mapped_column(String(200))  # the model card's encoder: vectors of others do not compare
     vector: Mapped[bytes] = mapped_column(LargeBinary)  # float32, unit length
-
-
-# "The latest decisions" is read on every comment page.
-Index("ix_moderated_comments_decided_at", ModeratedComment.decided_at)
 
 
 def encoder_name(moderator):

@@ -323,6 +323,51 @@ def test_dashboard_counts_in_the_database_without_loading_rows(database_url):
         _varied_store(store, n=30)
         statements.clear()
         dashboard(store)
-        assert statements and all("GROUP BY" in s and "moderated_comments.text" not in s for s in statements)
+        # Counts only: no statement reads a comment's text or JSON columns.
+        assert statements and all("count(" in s for s in statements)
+        assert not [s for s in statements if re.search(r"moderated_comments\.(text|flags|stance|evidence)\b", s)]
+    finally:
+        store.engine.dispose()
+
+
+def test_dashboard_counts_comments_stored_before_the_upgrade(database_url):
+    """Migration 0006 copies the stance label and raised flags of rows stored before it into their columns."""
+    import datetime as dt
+
+    from alembic import command
+    from sqlalchemy import JSON, DateTime, column, insert, table
+
+    from webhook.migrate import alembic_config, upgrade
+    from webhook.review.queue import dashboard
+    from webhook.store import Store
+
+    config = alembic_config(database_url)
+    if database_url.startswith("postgresql"):
+        command.downgrade(config, "0002")
+    else:
+        command.upgrade(config, "0002")
+    store = Store(database_url)
+    old = table("moderated_comments", *[column(c) for c in (
+        "client", "comment_id", "version", "text_sha256", "text", "story_id", "source", "decision", "model_version",
+        "policy_version", "queue", "reason_tags", "final_decision")], column("reasons", JSON), column("flags", JSON),
+        column("stance", JSON), column("evidence", JSON), column("created_at", DateTime(timezone=True)))
+    flags = [{"insult": {"score": 0.9, "value": True}, "threat": {"score": 0.1, "value": False}},
+             {"shouting": {"score": 1.0, "value": True}}, {}]
+    stances = [{"topic": "t", "label": "pro"}, {"topic": "t", "label": None}, None]
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(insert(old), [
+                {"client": "c", "comment_id": f"old{i}", "version": 1, "text_sha256": "-", "text": "x",
+                 "story_id": "s1" if i else None, "source": "native", "decision": "review", "model_version": "m",
+                 "policy_version": "p", "queue": None, "reason_tags": ",", "final_decision": "approve", "reasons": [],
+                 "flags": flags[i % 3],
+                 "stance": stances[i % 3], "evidence": [], "created_at": dt.datetime.now(dt.timezone.utc)}
+                for i in range(6)])
+        upgrade(database_url)
+        per_day, stance_mix = dashboard(store)
+        assert (per_day, stance_mix) == _dashboard_in_python(store)
+        today = per_day[max(per_day)]
+        assert today["overturned"]["insult"] == 2 and today["overturned"]["shouting"] == 2
+        assert today["overturned"]["threat"] == 0 and stance_mix == {"-": {"pro": 1}, "s1": {"pro": 1}}
     finally:
         store.engine.dispose()
