@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MODEL_DIR ?= var/model
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test model demo bench bench-webhook bench-coral soak external adapt-demo bench-adapt data-audit install migrate clean-model check audit notebook evidence
+.PHONY: run test model demo bench bench-webhook bench-review bench-coral soak external adapt-demo bench-adapt data-audit install migrate clean-model check audit notebook evidence
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,12 @@ evidence: check audit data-audit external notebook bench
 
 bench-webhook: model
 	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_webhook.py
+
+# The review pages (queue, comment, dashboard) with 100,000 stored comments over HTTP: p50/p95 per page, exit 1
+# when a p95 reaches 300 ms. A fresh SQLite file; BENCH_REVIEW_ARGS="--database-url postgresql+psycopg://..."
+# for an empty PostgreSQL database. A few minutes (the distinct texts are embedded once).
+bench-review: model
+	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_review.py $(BENCH_REVIEW_ARGS)
 
 # Coral-shaped traffic: 16 clients, each request built as Coral 9.11.8 builds it (docs/coral.md: the timeout
 # to set in Coral's admin comes from this run's saturation p99).

@@ -215,10 +215,23 @@ class Moderator:
 
             moderator.moderate_many(["Merci pour l'article", {"text": "...", "topic": "syria-aleppo-2016"}])
         """
+        return self.moderate_and_embed(comments)[0]
+
+    def moderate_and_embed(self, comments):
+        """moderate_many's results and each comment's embedding, for a caller that keeps it instead of
+        encoding the comment again later."""
         comments = [{"text": c} if isinstance(c, str) else c for c in comments]
         batch = [Comment(text=c["text"], id=c.get("id"), topic=c.get("topic") or None, lang=c.get("lang"))
                  for c in comments]
-        return [self.result(c) for c in self.run(batch)] if batch else []
+        done = self.run(batch) if batch else []
+        return [self.result(c) for c in done], [c.embedding for c in done]
+
+    def embed(self, texts):
+        """The embeddings moderate_and_embed gives these texts, without scoring them."""
+        batch = Batch([Comment(text=t) for t in texts])
+        for phase in (normalise_phase, embed_phase):
+            phase(self, batch)
+        return [c.embedding for c in batch]
 
     def moderate(self, text, topic=None, lang=None, id=None):
         return self.moderate_many([{"text": text, "topic": topic, "lang": lang, "id": id}])[0]

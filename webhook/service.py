@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from classifier.labels import BEHAVIOUR_FLAGS, HARM_FLAGS
 from classifier.topics import TopicMap
+from webhook import embeddings
 from webhook.errors import ApiError
 from webhook.store import entry_from_result, utcnow
 
@@ -45,7 +46,12 @@ class ModerationService:
                 todo.append(i)
         for start in range(0, len(todo), PIPELINE_CHUNK):
             chunk = todo[start:start + PIPELINE_CHUNK]
-            for i, result in zip(chunk, self.moderator.moderate_many([comments[i] for i in chunk])):
+            if store:
+                fresh, vectors = self.moderator.moderate_and_embed([comments[i] for i in chunk])
+            else:
+                fresh = self.moderator.moderate_many([comments[i] for i in chunk])
+                vectors = [None] * len(fresh)
+            for i, result, embedding in zip(chunk, fresh, vectors):
                 c = comments[i]
                 self.metrics.decision(result["decision"], source)
                 if not store:
@@ -56,7 +62,7 @@ class ModerationService:
                                           now=received)
                 if not queue:
                     entry["queue"] = None
-                results[i] = self._record(entry, result)
+                results[i] = self._record(entry, result, embedding)
         return results
 
     def _with_topic(self, comment):
@@ -72,7 +78,7 @@ class ModerationService:
         The labels follow suggested_labels(); the row is decided (final_decision) so that `train`
         reads it with the moderators' corrections, and never queued.
         """
-        result = self.moderator.moderate_many([comment])[0]
+        (result,), (embedding,) = self.moderator.moderate_and_embed([comment])
         labels = suggested_labels(suggested, result)
         entry = entry_from_result(result, client=client, comment_id=comment["id"], text=comment["text"],
                                   source="suggestion")
@@ -82,6 +88,7 @@ class ModerationService:
         except SQLAlchemyError as exc:
             log.warning("store unavailable, suggestion refused", extra={"error_type": type(exc).__name__})
             raise ApiError(503, "the store is unavailable; the suggestion was not kept, retry it") from None
+        self._keep_embedding(self._find(client, comment), embedding)
         return result
 
     def _find(self, client, comment):
@@ -90,9 +97,9 @@ class ModerationService:
         except SQLAlchemyError:
             return None  # the store is down: score again, the journal keeps it once
 
-    def _record(self, entry, result):
+    def _record(self, entry, result, embedding=None):
         try:
-            return self.store.record(entry).as_result()
+            row = self.store.record(entry)
         except SQLAlchemyError as exc:
             log.warning("store unavailable, decision journalled",
                         extra={"comment_id": entry["comment_id"], "error_type": type(exc).__name__})
@@ -106,6 +113,19 @@ class ModerationService:
                 raise ApiError(503, "the store is unavailable and the local journal could not keep the decision "
                                     "(disk full or not writable); nothing was kept, retry") from None
             return result | {"id": entry["comment_id"], "queue": entry["queue"], "stored": False}
+        if row.queue == "review":
+            self._keep_embedding(row, embedding)
+        return row.as_result()
+
+    def _keep_embedding(self, row, embedding):
+        """Keep the embedding of a comment moderators may decide, so review pages never encode it again;
+        without the store, the first page that needs it computes it."""
+        if row is None or embedding is None:
+            return
+        try:
+            embeddings.keep(self.store, {row.id: embedding}, embeddings.encoder_name(self.moderator))
+        except SQLAlchemyError as exc:
+            log.warning("embedding not kept", extra={"comment_id": row.comment_id, "error_type": type(exc).__name__})
 
 
 def suggested_labels(suggested, result):

@@ -410,3 +410,198 @@ def test_a_cookie_replayed_after_logout_is_signed_out(review_app):
     r = replay.get("/review/")
     assert r.status_code == 302 and "/review/login" in r.location
     assert sign_in(review_app.test_client()).get("/review/").status_code == 200  # signing in again works
+
+
+def counting_encoder(monkeypatch, moderator):
+    """The texts the moderator's encoder is asked to embed from now on."""
+    seen = []
+    encode = moderator.encoder.encode
+
+    def counted(texts):
+        seen.extend(texts)
+        return encode(texts)
+
+    monkeypatch.setattr(moderator.encoder, "encode", counted)
+    return seen
+
+
+def test_comment_page_reuses_stored_embeddings_of_decided_comments(review_app, monkeypatch):
+    first, second, third = row_ids(review_app)
+    mod = sign_in(review_app.test_client())
+    mod.post("/review/bulk", data={"ids": [str(first), str(second)], "decision": "approve",
+                                   "csrf_token": token(mod, "/review/")})
+    encoded = counting_encoder(monkeypatch, review_app.extensions["moderator"])
+    html = mod.get(f"/review/comment/{third}").get_data(as_text=True)
+    assert "imbécile" in html and "MENTEUR" in html  # the two decided comments are listed as similar
+    assert encoded == []  # their embeddings, and the held comment's, were stored when they were moderated
+
+
+def test_a_decided_comment_without_stored_embedding_is_encoded_once(review_app, monkeypatch):
+    from sqlalchemy import delete
+
+    from webhook.embeddings import CommentEmbedding
+
+    store = review_app.extensions["store"]
+    first, second, third = row_ids(review_app)
+    mod = sign_in(review_app.test_client())
+    mod.post(f"/review/comment/{first}/decide", data={"decision": "approve", "csrf_token": token(mod, "/review/")})
+    with store.engine.begin() as conn:  # as for a comment stored from the journal, or before embeddings were kept
+        conn.execute(delete(CommentEmbedding).where(CommentEmbedding.comment_row.in_([first, third])))
+    encoded = counting_encoder(monkeypatch, review_app.extensions["moderator"])
+    assert "MENTEUR" in mod.get(f"/review/comment/{third}").get_data(as_text=True)
+    assert encoded  # the decided comment and the one on the page, at the first view
+    first_view = list(encoded)
+    assert "MENTEUR" in mod.get(f"/review/comment/{third}").get_data(as_text=True)
+    assert encoded == first_view  # and never again
+
+
+def _dashboard_in_python(store, days=14):
+    """The dashboard's figures from every row, as the page computed them before SQL did."""
+    import datetime as dt
+
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from webhook.review.queue import FLAG_NAMES
+    from webhook.store import ModeratedComment, as_utc, utcnow
+
+    with Session(store.engine) as session:
+        rows = list(session.scalars(select(ModeratedComment).where(
+            ModeratedComment.created_at >= utcnow() - dt.timedelta(days=days))))
+    per_day, stance_mix = {}, {}
+    for r in rows:
+        day = per_day.setdefault(as_utc(r.created_at).date().isoformat(), {
+            "received": 0, "approve": 0, "review": 0, "reject": 0,
+            "overturned": dict.fromkeys(FLAG_NAMES, 0), "confirmed": dict.fromkeys(FLAG_NAMES, 0)})
+        day["received"] += 1
+        day[r.decision] += 1
+        if r.final_decision:
+            for flag in FLAG_NAMES:
+                if (r.flags or {}).get(flag, {}).get("value"):
+                    day["overturned" if r.final_decision == "approve" else "confirmed"][flag] += 1
+        label = (r.stance or {}).get("label")
+        if label:
+            mix = stance_mix.setdefault(r.story_id or "-", {})
+            mix[label] = mix.get(label, 0) + 1
+    return dict(sorted(per_day.items())), stance_mix
+
+
+def _varied_store(store, n=120):
+    """n stored comments over 20 days with every kind of decision, flag, stance and story (none included)."""
+    import datetime as dt
+    import random
+
+    from webhook.review.queue import FLAG_NAMES
+    from webhook.store import entry_from_result, utcnow
+
+    rng = random.Random(12)
+    start = utcnow()
+    rows = []
+    for i in range(n):
+        decision = rng.choice(["approve", "review", "reject"])
+        flags = {f: {"score": rng.random(), "value": rng.random() < 0.3} for f in FLAG_NAMES}
+        if i % 7 == 0:
+            flags.pop("threat")
+        stance = rng.choice([None, {"topic": "t", "label": None, "scores": {}},
+                             {"topic": "t", "label": "pro", "scores": {}}, {"topic": "t", "label": "anti", "scores": {}}])
+        result = {"decision": decision, "reasons": ["insult"], "flags": flags, "stance": stance, "evidence": [],
+                  "lang": "fr", "model_version": "m", "policy_version": "p"}
+        moment = start - dt.timedelta(hours=rng.uniform(0, 20 * 24))
+        entry = entry_from_result(result, client="c", comment_id=f"v{i}", text=f"commentaire {i}", source="native",
+                                  story={"id": rng.choice([None, "s1", "s2"])}, now=moment)
+        rows.append(store.record(entry).id)
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from webhook.review.queue import decide
+    from webhook.store import User
+
+    create_user(store, "mod", PASSWORD, "moderator")
+    with Session(store.engine) as session:
+        user = session.scalar(select(User.id).where(User.name == "mod"))
+    held = [r.id for r in store.queue(limit=n)]
+    decide(store, held[::3], user, "approve", callback=False)
+    decide(store, held[1::3], user, "reject", "ABUSIVE", callback=False)
+    return rows
+
+
+def test_dashboard_figures_equal_those_counted_row_by_row(database_url):
+    from webhook.migrate import upgrade
+    from webhook.review.queue import dashboard
+    from webhook.store import Store
+
+    upgrade(database_url)
+    store = Store(database_url)
+    try:
+        _varied_store(store)
+        per_day, stance_mix = dashboard(store)
+        assert (per_day, stance_mix) == _dashboard_in_python(store)
+        assert sum(d["received"] for d in per_day.values()) < 120  # the window leaves the older days out
+        assert any(sum(d["overturned"].values()) for d in per_day.values())
+    finally:
+        store.engine.dispose()
+
+
+def test_dashboard_counts_in_the_database_without_loading_rows(database_url):
+    from sqlalchemy import event
+
+    from webhook.migrate import upgrade
+    from webhook.review.queue import dashboard
+    from webhook.store import Store
+
+    upgrade(database_url)
+    store = Store(database_url)
+    statements = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    try:
+        _varied_store(store, n=30)
+        statements.clear()
+        dashboard(store)
+        # Counts only: no statement reads a comment's text or JSON columns.
+        assert statements and all("count(" in s for s in statements)
+        assert not [s for s in statements if re.search(r"moderated_comments\.(text|flags|stance|evidence)\b", s)]
+    finally:
+        store.engine.dispose()
+
+
+def test_dashboard_counts_comments_stored_before_the_upgrade(database_url):
+    """Migration 0005 copies the stance label and raised flags of rows stored before it into their columns."""
+    import datetime as dt
+
+    from alembic import command
+    from sqlalchemy import JSON, DateTime, column, insert, table
+
+    from webhook.migrate import alembic_config, upgrade
+    from webhook.review.queue import dashboard
+    from webhook.store import Store
+
+    config = alembic_config(database_url)
+    if database_url.startswith("postgresql"):
+        command.downgrade(config, "0002")
+    else:
+        command.upgrade(config, "0002")
+    store = Store(database_url)
+    old = table("moderated_comments", *[column(c) for c in (
+        "client", "comment_id", "version", "text_sha256", "text", "story_id", "source", "decision", "model_version",
+        "policy_version", "queue", "reason_tags", "final_decision")], column("reasons", JSON), column("flags", JSON),
+        column("stance", JSON), column("evidence", JSON), column("created_at", DateTime(timezone=True)))
+    flags = [{"insult": {"score": 0.9, "value": True}, "threat": {"score": 0.1, "value": False}},
+             {"shouting": {"score": 1.0, "value": True}}, {}]
+    stances = [{"topic": "t", "label": "pro"}, {"topic": "t", "label": None}, None]
+    try:
+        with store.engine.begin() as conn:
+            conn.execute(insert(old), [
+                {"client": "c", "comment_id": f"old{i}", "version": 1, "text_sha256": "-", "text": "x",
+                 "story_id": "s1" if i else None, "source": "native", "decision": "review", "model_version": "m",
+                 "policy_version": "p", "queue": None, "reason_tags": ",", "final_decision": "approve", "reasons": [],
+                 "flags": flags[i % 3],
+                 "stance": stances[i % 3], "evidence": [], "created_at": dt.datetime.now(dt.timezone.utc)}
+                for i in range(6)])
+        upgrade(database_url)
+        per_day, stance_mix = dashboard(store)
+        assert (per_day, stance_mix) == _dashboard_in_python(store)
+        today = per_day[max(per_day)]
+        assert today["overturned"]["insult"] == 2 and today["overturned"]["shouting"] == 2
+        assert today["overturned"]["threat"] == 0 and stance_mix == {"-": {"pro": 1}, "s1": {"pro": 1}}
+    finally:
+        store.engine.dispose()

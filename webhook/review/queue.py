@@ -9,15 +9,25 @@ on it is refused instead of deciding twice.
 import datetime as dt
 
 import numpy as np
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Index, and_, case, func, select, update
 from sqlalchemy.orm import Session
 
-from webhook.store import ModeratedComment, ModeratorAction, Outbox, User, as_utc, utcnow as now
+from webhook import embeddings
+from webhook.store import ModeratedComment, ModeratorAction, Outbox, User, utcnow as now
 
 QUEUES = ("all", "dehumanising", "identity_attack", "insult", "threat", "shouting", "low_confidence")
 REJECT_REASONS = ("OFFENSIVE", "ABUSIVE", "HATE_SPEECH", "HARASSMENT_BULLYING", "SPAM", "OTHER")
 PAGE_SIZE = 50
 FLAG_NAMES = ("dehumanising", "identity_attack", "insult", "threat", "profanity", "shouting")
+
+# Read by every review page (migration 0005_decided_embeddings): the latest decisions, the dashboard's counts per
+# day and per story, the queue's counts.
+Index("ix_moderated_comments_decided_at", ModeratedComment.decided_at)
+Index("ix_moderated_comments_days", ModeratedComment.created_at, ModeratedComment.decision,
+      ModeratedComment.final_decision, ModeratedComment.raised_flags)
+Index("ix_moderated_comments_stances", ModeratedComment.story_id, ModeratedComment.stance_label,
+      ModeratedComment.created_at)
+Index("ix_moderated_comments_held", ModeratedComment.queue, ModeratedComment.reason_tags)
 
 
 class AlreadyDecided(Exception):
@@ -38,9 +48,10 @@ def _held(queue, filters):
 
 def counts(store):
     """{queue name: number of held comments} for the navigation."""
-    with Session(store.engine) as session:
-        return {q: session.scalar(select(func.count()).select_from(ModeratedComment).where(_held(q, {})))
-                for q in QUEUES}
+    tagged = [func.sum(case((ModeratedComment.reason_tags.like(f"%,{q},%"), 1), else_=0)) for q in QUEUES[1:]]
+    with Session(store.engine) as session:  # one pass over the held comments' index entries
+        held = session.execute(select(func.count(), *tagged).where(_held("all", {}))).one()
+    return {q: n or 0 for q, n in zip(QUEUES, held)}
 
 
 def page(store, queue="all", filters=None, page_no=1, newest_first=False):
@@ -76,19 +87,29 @@ def author_history(store, row):
     return dict(result)
 
 
-def similar_decisions(store, encoder, row, k=3, pool=300):
-    """The k moderator decisions on the comments closest in meaning to `row` (among the latest `pool`)."""
+def similar_decisions(store, moderator, row, k=3, pool=300):
+    """The k moderator decisions on the comments closest in meaning to `row` (among the latest `pool`), from
+    the embeddings kept in the store (webhook.embeddings): the texts are read only for the k shown."""
     with Session(store.engine) as session:
-        past = list(session.scalars(select(ModeratedComment).where(
+        past = list(session.scalars(select(ModeratedComment.id).where(
             ModeratedComment.final_decision.is_not(None), ModeratedComment.id != row.id)
             .order_by(ModeratedComment.decided_at.desc()).limit(pool)))
     if not past:
         return []
-    vectors = encoder.encode([row.text] + [p.text for p in past])
-    sims = vectors[1:] @ vectors[0]
-    best = np.argsort(-sims)[:k]
-    return [{"text": past[i].text, "decision": past[i].final_decision, "reason": past[i].final_reason,
-             "similarity": round(float(sims[i]), 3)} for i in best]
+    vectors = embeddings.vectors_for(store, moderator, [row.id, *past], {row.id: row.text})
+    mine = vectors.get(row.id)
+    ids = [row_id for row_id in past if row_id in vectors]
+    if mine is None or not ids:
+        return []
+    sims = np.vstack([vectors[i] for i in ids]) @ mine
+    best = [ids[i] for i in np.argsort(-sims, kind="stable")[:k]]
+    similarity = dict(zip(ids, sims))
+    with Session(store.engine) as session:
+        shown = {r.id: r for r in session.execute(select(
+            ModeratedComment.id, ModeratedComment.text, ModeratedComment.final_decision,
+            ModeratedComment.final_reason).where(ModeratedComment.id.in_(best)))}
+    return [{"text": shown[i].text, "decision": shown[i].final_decision, "reason": shown[i].final_reason,
+             "similarity": round(float(similarity[i]), 3)} for i in best]
 
 
 def decide(store, row_ids, user_id, decision, reason=None, labels=None, callback=True):
@@ -209,24 +230,36 @@ def corrected_records(store, since=None):
 
 
 def dashboard(store, days=14):
-    """Per day: received, auto-approved, held, auto-rejected, overturned per flag; stance mix per story."""
-    since = now() - dt.timedelta(days=days)
-    with Session(store.engine) as session:
-        rows = list(session.scalars(select(ModeratedComment).where(ModeratedComment.created_at >= since)))
+    """Per day: received, auto-approved, held, auto-rejected, overturned per flag; stance mix per story.
+
+    Counted by the database from two indexes (ix_moderated_comments_days, _stances): one query per day, whose
+    sums need no sort, and one per story and stance in index order; no comment row is read.
+    """
+    until = now()
+    since = until - dt.timedelta(days=days)
+    C = ModeratedComment
+    sums = [func.count()] + [func.sum(case((C.decision == d, 1), else_=0)) for d in ("approve", "review", "reject")]
+    for final in ("approve", "reject"):
+        sums += [func.sum(case((C.final_decision == final, case((C.raised_flags.like(f"%,{flag},%"), 1), else_=0)),
+                               else_=0)) for flag in FLAG_NAMES]
     per_day, stance_mix = {}, {}
-    for r in rows:
-        day = per_day.setdefault(as_utc(r.created_at).date().isoformat(), {
-            "received": 0, "approve": 0, "review": 0, "reject": 0,
-            "overturned": dict.fromkeys(FLAG_NAMES, 0), "confirmed": dict.fromkeys(FLAG_NAMES, 0)})
-        day["received"] += 1
-        day[r.decision] += 1
-        if r.final_decision:
-            for flag in FLAG_NAMES:
-                if (r.flags or {}).get(flag, {}).get("value"):
-                    key = "overturned" if r.final_decision == "approve" else "confirmed"
-                    day[key][flag] += 1
-        label = (r.stance or {}).get("label")
-        if label:
-            mix = stance_mix.setdefault(r.story_id or "-", {})
-            mix[label] = mix.get(label, 0) + 1
-    return dict(sorted(per_day.items())), stance_mix
+    with Session(store.engine) as session:
+        day = since.date()
+        while day <= until.date():
+            start = max(since, dt.datetime.combine(day, dt.time(), dt.timezone.utc))
+            end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.timezone.utc)
+            received, approve, review, reject, *flags = session.execute(
+                select(*sums).where(C.created_at >= start, C.created_at < end)).one()
+            if received:
+                per_day[day.isoformat()] = {
+                    "received": received, "approve": approve, "review": review, "reject": reject,
+                    "overturned": dict(zip(FLAG_NAMES, flags[:len(FLAG_NAMES)])),
+                    "confirmed": dict(zip(FLAG_NAMES, flags[len(FLAG_NAMES):]))}
+            day += dt.timedelta(days=1)
+        for story, label, n in session.execute(
+                select(C.story_id, C.stance_label, func.count())
+                .where(C.created_at >= since, C.stance_label.is_not(None))
+                .group_by(C.story_id, C.stance_label).order_by(C.story_id, C.stance_label)):
+            mix = stance_mix.setdefault(story or "-", {})  # a comment without a story counts under "-"
+            mix[label] = mix.get(label, 0) + n
+    return per_day, stance_mix

@@ -164,7 +164,7 @@ def comment(row_id):
     moderator = current_app.extensions["moderator"]
     return render_template("review/comment.html", row=row, segments=highlight(row.text, row.evidence),
                            history=q.author_history(store(), row), flags=HARM_FLAGS,
-                           similar=q.similar_decisions(store(), moderator.encoder, row),
+                           similar=q.similar_decisions(store(), moderator, row),
                            stance_labels=moderator.model.card.get("stance_labels", {}).get(row.topic or "", []))
 
 

@@ -1,15 +1,15 @@
 """outbox: a delivery id per decision, sent on every try so the CMS can drop repeats
 
-Revision ID: 0005_outbox_delivery
-Revises: 0002
+Revision ID: 0004_outbox_delivery
+Revises: 0003_sessions
 """
 import uuid
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_outbox_delivery"
-down_revision = "0002"
+revision = "0004_outbox_delivery"
+down_revision = "0003_sessions"
 branch_labels = None
 depends_on = None
 
