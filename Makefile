@@ -102,7 +102,7 @@ bench-coral: model
 # clients (part of a request, then nothing) held open throughout; BENCH_SLOW_CLIENTS=0 leaves them out.
 soak: model
 	MODEL_DIR=$(MODEL_DIR) BENCH_SECONDS=300 BENCH_CLIENTS=64 BENCH_MIX=mixed BENCH_DATABASE=postgresql \
-		BENCH_SLOW_CLIENTS=$${BENCH_SLOW_CLIENTS:-40} \
+		BENCH_SLOW_CLIENTS=$${BENCH_SLOW_CLIENTS:-40} BENCH_STORE_HANG_SECONDS=$${BENCH_STORE_HANG_SECONDS:-30} \
 		$(PY) scripts/bench_webhook.py
 
 clean-model:

@@ -17,7 +17,11 @@ runs it for 5 minutes at 64 clients, mixed, on PostgreSQL, and reports worker
 RSS over time. BENCH_SLOW_CLIENTS (0; `make soak` sets 40): that many connections
 held open throughout the load, each sending part of a request and then nothing,
 reopened as soon as the server closes one; the report says how long the server
-let each hang and what it answered. Loopback only; it stops by itself.
+let each hang and what it answered. BENCH_STORE_HANG_SECONDS (0; `make soak` sets
+30, PostgreSQL only): the server reaches PostgreSQL through a proxy that stops
+answering (not refusing) for that long in the middle of the load; the report
+gives p99 before, during and after the hang, and, once the journal has drained,
+decisions lost and duplicated. Loopback only; it stops by itself.
 """
 
 import hashlib
@@ -48,6 +52,10 @@ INTERVAL = float(os.environ.get("BENCH_INTERVAL", "0.5"))
 SATURATION_SECONDS = float(os.environ.get("BENCH_SATURATION_SECONDS", "15"))
 MIX = os.environ.get("BENCH_MIX", "native")
 SLOW_CLIENTS = int(os.environ.get("BENCH_SLOW_CLIENTS", "0"))
+STORE_HANG_SECONDS = float(os.environ.get("BENCH_STORE_HANG_SECONDS", "0"))
+# After the hang ends, the circuit breaker waits STORE_RETRY_SECONDS (5) before trying the store again:
+# requests in this margin still count as "during" the outage.
+OUTAGE_MARGIN_SECONDS = 10
 DATABASE = os.environ.get("BENCH_DATABASE", "sqlite")
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 API_KEY = "bench-key"
@@ -183,7 +191,7 @@ def run_clients(base, texts, seconds, interval, prefix):
             ms = (time.perf_counter() - start) * 1000
             with lock:
                 sent.append(comment_id)
-                (errors.append(err) if err else latencies.append(ms))
+                (errors.append(err) if err else latencies.append((time.time(), ms)))
             i += 1
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
@@ -193,6 +201,31 @@ def run_clients(base, texts, seconds, interval, prefix):
     for t in threads:
         t.join()
     return latencies, errors, sent, time.perf_counter() - started
+
+
+def p99_between(latencies, start, end):
+    window = [ms for t, ms in latencies if start <= t < end]
+    return {"requests": len(window), "p99_ms": round(percentile(window, 99), 2) if window else None}
+
+
+def hang_store_midway(proxy, seconds, hang_s, window):
+    """Stop the proxy's traffic for `hang_s` seconds in the middle of a `seconds`-long load."""
+    time.sleep(max(0.0, (seconds - hang_s) / 2))
+    window.append(time.time())
+    proxy.hang()
+    time.sleep(hang_s)
+    proxy.restore()
+    window.append(time.time())
+
+
+def wait_for_drain(store, prefix, tagged_count, expected, timeout=180):
+    """Stored decisions of the load once the journal has replayed (or `timeout` seconds)."""
+    deadline = time.time() + timeout
+    while True:
+        stored = store.count_prefix(prefix) + tagged_count()
+        if stored >= expected or time.time() > deadline:
+            return stored
+        time.sleep(2)
 
 
 def main():
@@ -211,7 +244,16 @@ def main():
         db_url = ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     else:
         db_url = f"sqlite:///{work / 'bench.db'}"
-    env = dict(DATABASE_URL=db_url, JOURNAL_DIR=str(work / "journal"), PORT=str(free_port()),
+    server_db_url, proxy = db_url, None
+    if STORE_HANG_SECONDS and DATABASE == "postgresql":
+        from sqlalchemy.engine import make_url
+
+        from tests.webhook.servers import CuttableProxy
+
+        url = make_url(db_url)
+        proxy = CuttableProxy(url.port or 5432, url.host or "127.0.0.1")
+        server_db_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    env = dict(DATABASE_URL=server_db_url, JOURNAL_DIR=str(work / "journal"), PORT=str(free_port()),
                MODERATION_API_KEYS=API_KEY, PERSPECTIVE_API_KEYS=API_KEY, CORAL_SIGNING_SECRETS=CORAL_SECRET,
                PROMETHEUS_MULTIPROC_DIR=str(work / "prom"), LOG_LEVEL="WARNING",
                WEB_CONCURRENCY=os.environ.get("WEB_CONCURRENCY", "2"))
@@ -231,20 +273,40 @@ def main():
         slow = SlowClients(int(env["PORT"]), SLOW_CLIENTS)
         if SLOW_CLIENTS:
             slow.thread.start()
+        hang_window = []
+        if proxy:
+            threading.Thread(target=hang_store_midway, args=(proxy, SECONDS, STORE_HANG_SECONDS, hang_window),
+                             daemon=True).start()
         latencies, errors, sent, elapsed = run_clients(base, texts, SECONDS, INTERVAL, "load")
         slow.stop.set()
         sampling.set()
         sampler.join()
-        sat_lat, sat_err, sat_sent, sat_elapsed = run_clients(base, texts, SATURATION_SECONDS, 0, "sat")
-        time.sleep(1)
         store = Store(db_url)
         from sqlalchemy import text as sql
 
-        with store.engine.connect() as conn:
-            # Perspective calls carry no id: their comments are found by the "[load-...]" tag in their text.
-            tagged = conn.execute(sql("SELECT count(*) FROM moderated_comments WHERE (comment_id LIKE 'perspective:%' "
-                                      "OR comment_id LIKE 'coral:%') AND text LIKE '%[load-%'")).scalar()
-        stored_load = store.count_prefix("load-") + tagged
+        def tagged():
+            with store.engine.connect() as conn:
+                # Perspective and Coral calls carry no id of ours: found by the "[load-...]" tag in their text.
+                return conn.execute(sql("SELECT count(*) FROM moderated_comments WHERE (comment_id LIKE "
+                                        "'perspective:%' OR comment_id LIKE 'coral:%') AND text LIKE '%[load-%'")
+                                    ).scalar()
+
+        # Decisions journalled during the hang reach the store when the journal replays.
+        stored_load = wait_for_drain(store, "load-", tagged, len(set(sent)), timeout=180 if proxy else 5)
+        sat_lat, sat_err, sat_sent, sat_elapsed = run_clients(base, texts, SATURATION_SECONDS, 0, "sat")
+        outage = None
+        if hang_window:
+            start, end = hang_window[0], hang_window[-1] if len(hang_window) > 1 else time.time()
+            before = p99_between(latencies, 0, start)
+            after = p99_between(latencies, end + OUTAGE_MARGIN_SECONDS, float("inf"))
+            outage = {"seconds": round(end - start, 1), "before": before,
+                      "during": p99_between(latencies, start, end + OUTAGE_MARGIN_SECONDS), "after": after,
+                      "p99_after_over_before": round(after["p99_ms"] / before["p99_ms"], 2)
+                      if before["p99_ms"] and after["p99_ms"] else None}
+        if proxy:
+            proxy.close()
+        latencies = [ms for _, ms in latencies]
+        sat_lat = [ms for _, ms in sat_lat]
         worker_rss = [max((s[i] for s in rss_samples if i < len(s) and s[i]), default=0)
                       for i in range(max((len(s) for s in rss_samples), default=0))]
         report = {
@@ -261,6 +323,7 @@ def main():
             "rss_growth_pct": rss_growth(rss_samples),
             "mix": MIX, "database": DATABASE,
             "slow_clients": slow.report() if SLOW_CLIENTS else None,
+            "store_hang": outage,
             "saturation": {"clients": CLIENTS, "seconds": round(sat_elapsed, 1), "requests": len(sat_sent),
                            "errors": len(sat_err), "throughput_rps": round(len(sat_lat) / sat_elapsed, 1),
                            "p50_ms": round(statistics.median(sat_lat), 2) if sat_lat else None,
@@ -280,6 +343,12 @@ def main():
         print(f"{SLOW_CLIENTS} slow clients held open during the load: the server closed {slow_report['closed_by_server']} "
               f"(answers {slow_report['answers']}) after {slow_report['held_s_median']} s median, "
               f"{slow_report['held_s_max']} s at most")
+    if report["store_hang"]:
+        hang = report["store_hang"]
+        print(f"PostgreSQL hung {hang['seconds']} s mid-run: p99 {hang['before']['p99_ms']} ms before "
+              f"({hang['before']['requests']} requests), {hang['during']['p99_ms']} ms during (+{OUTAGE_MARGIN_SECONDS} s), "
+              f"{hang['after']['p99_ms']} ms after: after/before {hang['p99_after_over_before']} (soak bar: within 1.2); "
+              f"lost after replay: {report['sent_comments'] - report['stored_decisions']}")
     sat = report["saturation"]
     print(f"saturation ({CLIENTS} clients, no pacing): {sat['throughput_rps']} req/s, p50 {sat['p50_ms']} ms, "
           f"p95 {sat['p95_ms']} ms, p99 {sat['p99_ms']} ms, max {sat['max_ms']} ms, {sat['errors']} errors")
