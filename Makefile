@@ -74,7 +74,7 @@ adapt-demo: model
 
 # `adapt` on a generated archive (a million rows by default): peak memory (bar: 2 GB) and time.
 bench-adapt: model
-	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_adapt.py
+	MODEL_DIR=$(MODEL_DIR) $(PY) scripts/bench_adapt.py --rows $${ROWS:-1000000} --max-in-memory $${MAX_IN_MEMORY:-200000}
 
 # The shortcut audit of training_data/ (no model needed).
 data-audit: $(STAMP)

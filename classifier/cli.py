@@ -316,8 +316,8 @@ def build_parser():
                    help="column holding published/removed: 0/1, true/false, published/removed, approved/rejected")
     p.add_argument("--flag-columns", metavar="FLAG=COLUMN,...",
                    help="columns holding our flags instead of a label; a row is removed when any is true")
-    p.add_argument("--out", default=str(Settings().model_dir.parent / "model-adapted"),
-                   help="directory of the adapted model (default var/model-adapted)")
+    p.add_argument("--out", default=str(Settings.from_env().model_dir.parent / "model-adapted"),
+                   help="directory of the adapted model (default: model-adapted beside $MODEL_DIR, var/model-adapted)")
     p.add_argument("--base", help="model to adapt (default: $MODEL_DIR, var/model)")
     p.add_argument("--folds", type=int, default=5, help="folds of the before/after cross-validation (5)")
     p.add_argument("--max-in-memory", type=int, default=200_000, metavar="ROWS",

@@ -32,7 +32,8 @@ def _store(settings):
 def _password(args, prompt):
     import getpass
 
-    if args.password_stdin:
+    # Piped (a script, a deployment tool): the first line is the password, as with --password-stdin.
+    if args.password_stdin or not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
     password = getpass.getpass(prompt)
     if password != getpass.getpass("again: "):
@@ -50,6 +51,58 @@ def cmd_users_add(args, settings):
         raise CLIError(str(exc)) from None
     print(f"user {args.name} ({args.role}) created")
     return 0
+
+
+def cmd_users_list(args, settings):
+    from .review.accounts import list_users
+    from .store import as_utc, utcnow
+
+    rows = list_users(_store(settings))
+    print(f"{'name':<24}{'role':<12}{'state':<28}created")
+    for name, role, active, locked_until, created in rows:
+        locked = as_utc(locked_until)
+        state = "disabled" if not active else f"locked until {locked:%Y-%m-%d %H:%M} UTC" \
+            if locked and locked > utcnow() else "active"
+        print(f"{name:<24}{role:<12}{state:<28}{as_utc(created):%Y-%m-%d}")
+    print(f"{len(rows)} accounts", file=sys.stderr)
+    return 0
+
+
+def _account_change(change, done):
+    def command(args, settings):
+        from .review.accounts import AccountError
+
+        try:
+            change(args, _store(settings))
+        except AccountError as exc:
+            raise CLIError(str(exc)) from None
+        print(f"user {args.name} {done}")
+        return 0
+    return command
+
+
+def _reset(args, store):
+    from .review.accounts import reset_password
+
+    reset_password(store, args.name, _password(args, f"new password for {args.name}: "))
+
+
+def _disable(args, store):
+    from .review.accounts import set_active
+
+    set_active(store, args.name, False)
+
+
+def _enable(args, store):
+    from .review.accounts import set_active
+
+    set_active(store, args.name, True)
+
+
+def _unlock(args, store):
+    from .review.accounts import unlock
+
+    unlock(store, args.name)
 
 
 def meta_path(decisions_path):
@@ -112,6 +165,20 @@ def build_parser():
     p.add_argument("--role", choices=("moderator", "admin"), default="moderator")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.set_defaults(func=cmd_users_add)
+    p = users.add_parser("list", help="every account: role, active, disabled or locked",
+                         description="List the review-queue accounts.")
+    p.set_defaults(func=cmd_users_list)
+    for name, change, done, what in (
+            ("disable", _disable, "disabled; their sessions have ended", "refuse sign-in and end every session"),
+            ("enable", _enable, "enabled", "allow a disabled account to sign in again"),
+            ("reset-password", _reset, "has a new password; their sessions have ended and any lock is lifted",
+             "set a new password (asked twice, or --password-stdin)"),
+            ("unlock", _unlock, "unlocked", "lift the lock after too many failed sign-ins")):
+        p = users.add_parser(name, help=what, description=what[0].upper() + what[1:] + ".")
+        p.add_argument("name")
+        if name == "reset-password":
+            p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        p.set_defaults(func=_account_change(change, done))
 
     p = sub.add_parser("export-decisions", help="moderators' decisions as training-data JSONL",
                        description="Write decided comments in the training-data schema: a moderator's corrected "

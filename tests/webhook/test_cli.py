@@ -125,3 +125,36 @@ def test_a_story_matching_a_topic_rule_gets_that_topics_stance(settings, tmp_pat
     assert matched["stance"]["topic"] == "syria-aleppo-2016" and matched["stance"]["label"] is not None
     other = client.post("/v1/moderate", json={"id": "b", "text": text, "story": {"id": "s2"}}).json
     assert other["stance"] == {"topic": None, "label": None, "scores": {}}
+
+
+def test_users_list_disable_enable_reset_and_unlock(service):
+    cli, app, _ = service
+    from webhook.review.accounts import AccountError, authenticate
+
+    store = app.extensions["store"]
+    assert cli("users", "add", "amira", "--password-stdin", stdin="a long password\n").returncode == 0
+    assert "amira" in cli("users", "list").stdout and "active" in cli("users", "list").stdout
+
+    assert cli("users", "disable", "amira").returncode == 0
+    assert "disabled" in cli("users", "list").stdout
+    with pytest.raises(AccountError):
+        authenticate(store, "amira", "a long password")
+    assert cli("users", "enable", "amira").returncode == 0
+    assert authenticate(store, "amira", "a long password")[2] == "amira"
+
+    for _ in range(5):
+        with pytest.raises(AccountError):
+            authenticate(store, "amira", "not the password")
+    assert "locked until" in cli("users", "list").stdout
+    assert cli("users", "unlock", "amira").returncode == 0
+    assert authenticate(store, "amira", "a long password")[2] == "amira"
+
+    out = cli("users", "reset-password", "amira", "--password-stdin", stdin="another long password\n")
+    assert out.returncode == 0, out.stderr
+    assert authenticate(store, "amira", "another long password")[2] == "amira"
+    with pytest.raises(AccountError):
+        authenticate(store, "amira", "a long password")
+    short = cli("users", "reset-password", "amira", "--password-stdin", stdin="short\n")
+    assert short.returncode == 2 and "at least" in short.stderr
+    missing = cli("users", "disable", "nobody")
+    assert missing.returncode == 2 and "no user 'nobody'" in missing.stderr

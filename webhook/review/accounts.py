@@ -36,8 +36,7 @@ def create_user(store, name, password, role="moderator"):
         raise AccountError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     if not name or len(name) > 80 or not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise AccountError("name must be 1-80 letters, digits, '.', '-' or '_'")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+    _check_password(password)
     with Session(store.engine) as session:
         session.add(User(name=name, password_hash=generate_password_hash(password), role=role, created_at=now()))
         try:
@@ -91,3 +90,41 @@ def end_sessions(store, user_id):
 def user_by_id(store, user_id):
     with Session(store.engine) as session:
         return session.get(User, user_id)
+
+
+def _check_password(password):
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"password must have at least {MIN_PASSWORD} characters")
+
+
+def list_users(store):
+    """Every account, by name: (name, role, active, locked until or None, created)."""
+    with Session(store.engine) as session:
+        return session.execute(select(User.name, User.role, User.active, User.locked_until, User.created_at)
+                               .order_by(User.name)).all()
+
+
+def _change(store, name, end_sessions=True, **values):
+    """Apply `values` to the account `name` (ending its sessions); AccountError when there is none."""
+    if end_sessions:
+        values["session_generation"] = User.session_generation + 1
+    with store.engine.begin() as conn:
+        changed = conn.execute(update(User).where(User.name == name).values(**values)).rowcount
+    if not changed:
+        raise AccountError(f"no user {name!r}")
+
+
+def set_active(store, name, active):
+    """Disable (every session ends, sign-in refused) or enable an account."""
+    _change(store, name, end_sessions=not active, active=active)
+
+
+def reset_password(store, name, password):
+    """A new password; the account's sessions end and any lock is lifted."""
+    _check_password(password)
+    _change(store, name, password_hash=generate_password_hash(password), failed_logins=0, locked_until=None)
+
+
+def unlock(store, name):
+    """Lift a lock-out after too many failed sign-ins."""
+    _change(store, name, end_sessions=False, failed_logins=0, locked_until=None)
