@@ -745,3 +745,10 @@ def test_a_page_past_the_end_says_it_shows_the_last_one(review_app):
     assert '<p id="empty" hidden>' in html  # the "nothing to moderate" line stays hidden while rows are shown
     empty = client.get("/review/?page=999&queue=threat").get_data(as_text=True)
     assert "Rien à modérer ici." in empty and "La page 999" in empty
+
+
+@pytest.mark.parametrize("query", [{"q": "imb\x00écile"}, {"story_id": "s\x001"}, {"q": "x" * 5000}])
+def test_a_nul_or_an_overlong_search_gets_a_page(review_app, query):
+    # PostgreSQL refuses a NUL in a string with an error: the page must not become a 500.
+    r = sign_in(review_app.test_client()).get("/review/", query_string=query)
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]

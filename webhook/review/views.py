@@ -140,9 +140,14 @@ def set_lang():
     return redirect(safe_next(request.form.get("next", "")))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _filters():
-    return {k: request.args.get(k, "").strip()[:MAX_SEARCH]
-            for k in ("story_id", "topic", "lang", "stance", "max_age_hours", "q") if request.args.get(k, "").strip()}
+    # Control characters go (PostgreSQL refuses a NUL in a string with an error); searches are capped.
+    values = {k: _CONTROL.sub("", request.args.get(k, "")).strip()[:MAX_SEARCH]
+              for k in ("story_id", "topic", "lang", "stance", "max_age_hours", "q")}
+    return {k: v for k, v in values.items() if v}
 
 
 @bp.get("/")
