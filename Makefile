@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MODEL_DIR ?= var/model
 STAMP := $(VENV)/.requirements-installed
 
-.PHONY: run test model demo bench bench-webhook bench-review bench-coral soak external adapt-demo bench-adapt data-audit install migrate clean-model check audit notebook evidence
+.PHONY: run test model demo bench bench-webhook bench-review bench-coral soak external adapt-demo bench-adapt data-audit install migrate clean-model check audit notebook evidence screenshots
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ $(PEERS_NODE): tests/webhook/peers/package.json tests/webhook/peers/package-lock
 
 test: $(STAMP) $(PEERS_NODE)
 	$(PY) -m pytest -q
+
+# The browser test writes a screenshot of each review page under var/screenshots/ on every run; this copies
+# the ones the README shows into docs/, on purpose (then look at them and commit them).
+DOC_SCREENSHOTS := queue comment shortcuts
+screenshots: model
+	TEST_MODEL_DIR=$(MODEL_DIR) $(PY) -m pytest -q tests/webhook/test_review_browser.py
+	for name in $(DOC_SCREENSHOTS); do cp var/screenshots/$$name.png docs/review-$$name.png; done
 
 # Latency and throughput of the default pipeline, then the side-by-side comparison with MiniLM
 # and a TF-IDF baseline (var/bench/compare.json and compare.md; a few minutes).

@@ -40,6 +40,9 @@ def register(app):
     @app.errorhandler(HTTPException)
     def http_error(exc):
         app.extensions["metrics"].error(f"http_{exc.code}")
+        page = app.extensions.get("error_pages", lambda _exc: None)(exc)
+        if page is not None:  # the review area answers people with pages (webhook.review.views.error_page)
+            return page
         message = {413: f"request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes"}.get(
             exc.code, exc.description)
         return error_response(exc.code, message)

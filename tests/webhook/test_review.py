@@ -79,7 +79,7 @@ def test_wrong_passwords_lock_the_account(review_app):
         r = client.post("/review/login", data={"name": "mod2", "password": "wrong", "csrf_token": token(client)})
         assert r.status_code == 401
     r = client.post("/review/login", data={"name": "mod2", "password": PASSWORD, "csrf_token": token(client)})
-    assert r.status_code == 401 and "locked" in r.get_data(as_text=True)
+    assert r.status_code == 401 and "compte verrouillé" in r.get_data(as_text=True)  # the French UI's words
 
 
 def test_queue_lists_counts_and_escapes_comment_html(review_app):
@@ -425,14 +425,27 @@ def counting_encoder(monkeypatch, moderator):
     return seen
 
 
+def similar_list(html):
+    """The text of the comment page's "similar past decisions" list."""
+    return re.search(r'<ul id="similar">(.*?)</ul>', html, re.S).group(1)
+
+
+def hold(app, text, comment_id):
+    """Moderate one more comment that is held, and return its row id."""
+    r = app.test_client().post("/v1/moderate", json={"id": comment_id, "text": text, "author": {"id": "a2"}})
+    assert r.json["decision"] == "review", r.json
+    return app.extensions["store"].queue()[-1].id
+
+
 def test_comment_page_reuses_stored_embeddings_of_decided_comments(review_app, monkeypatch):
     first, second, third = row_ids(review_app)
+    like_second = hold(review_app, "Espèce d imbécile, tu n as rien compris à cet article !", "near-h1")
     mod = sign_in(review_app.test_client())
-    mod.post("/review/bulk", data={"ids": [str(first), str(second)], "decision": "approve",
+    mod.post("/review/bulk", data={"ids": [str(first), str(second), str(third)], "decision": "approve",
                                    "csrf_token": token(mod, "/review/")})
     encoded = counting_encoder(monkeypatch, review_app.extensions["moderator"])
-    html = mod.get(f"/review/comment/{third}").get_data(as_text=True)
-    assert "imbécile" in html and "MENTEUR" in html  # the two decided comments are listed as similar
+    html = mod.get(f"/review/comment/{like_second}").get_data(as_text=True)
+    assert "imbécile" in similar_list(html)  # the decided comment close to it is listed as similar
     assert encoded == []  # their embeddings, and the held comment's, were stored when they were moderated
 
 
@@ -442,16 +455,17 @@ def test_a_decided_comment_without_stored_embedding_is_encoded_once(review_app, 
     from webhook.embeddings import CommentEmbedding
 
     store = review_app.extensions["store"]
-    first, second, third = row_ids(review_app)
+    first = row_ids(review_app)[0]
+    like_first = hold(review_app, "TU ES UN MENTEUR ET UN HYPOCRITE", "near-h0")
     mod = sign_in(review_app.test_client())
     mod.post(f"/review/comment/{first}/decide", data={"decision": "approve", "csrf_token": token(mod, "/review/")})
     with store.engine.begin() as conn:  # as for a comment stored from the journal, or before embeddings were kept
-        conn.execute(delete(CommentEmbedding).where(CommentEmbedding.comment_row.in_([first, third])))
+        conn.execute(delete(CommentEmbedding).where(CommentEmbedding.comment_row.in_([first, like_first])))
     encoded = counting_encoder(monkeypatch, review_app.extensions["moderator"])
-    assert "MENTEUR" in mod.get(f"/review/comment/{third}").get_data(as_text=True)
+    assert "MENTEUR" in similar_list(mod.get(f"/review/comment/{like_first}").get_data(as_text=True))
     assert encoded  # the decided comment and the one on the page, at the first view
     first_view = list(encoded)
-    assert "MENTEUR" in mod.get(f"/review/comment/{third}").get_data(as_text=True)
+    assert "MENTEUR" in similar_list(mod.get(f"/review/comment/{like_first}").get_data(as_text=True))
     assert encoded == first_view  # and never again
 
 
@@ -605,3 +619,136 @@ def test_dashboard_counts_comments_stored_before_the_upgrade(database_url):
         assert today["overturned"]["threat"] == 0 and stance_mix == {"-": {"pro": 1}, "s1": {"pro": 1}}
     finally:
         store.engine.dispose()
+
+
+def queue_rows(html):
+    """{comment text start: row html} of the queue page."""
+    return re.findall(r'<tr data-id=.*?</tr>', html, re.S)
+
+
+def test_rows_show_author_story_language_strongest_score_and_evidence(review_app):
+    html = sign_in(review_app.test_client()).get("/review/").get_data(as_text=True)
+    row = next(r for r in queue_rows(html) if "imbécile" in r)
+    assert '<mark class="insult" title="Insulte">imbécile</mark>' in row  # the model's cue, highlighted in the row
+    assert '<span class="author" dir="auto">a1</span>' in row and '<span class="story" dir="auto">s1</span>' in row
+    assert '<span class="lang">fr</span>' in row
+    assert re.search(r'<span class="score">Insulte 1\.00</span>', row)  # the strongest flag and its score
+    assert re.search(r'<span class="hint reasons">Insulte</span>', row)  # the reason tag, in French
+
+
+def test_flag_codes_and_reject_reasons_are_in_the_pages_language(review_app):
+    mod = sign_in(review_app.test_client())
+    html = mod.get("/review/").get_data(as_text=True)
+    assert ">2. Injurieux</option>" in html and ">Discours de haine</option>" in html
+    assert ">2. ABUSIVE<" not in html and ">HATE_SPEECH<" not in html  # the codes are only sent, not shown
+    shouting = next(r for r in queue_rows(html) if "MENTEUR" in r)
+    assert "Insulte, Majuscules" in shouting
+    mod.post("/review/lang", data={"lang": "en", "csrf_token": token(mod, "/review/")})
+    html = mod.get("/review/").get_data(as_text=True)
+    assert ">2. Abusive</option>" in html and "Insult, Shouting" in html
+
+
+def test_sign_in_refusals_are_in_the_pages_language(review_app):
+    client = review_app.test_client()
+    r = client.post("/review/login", data={"name": "mod", "password": "wrong", "csrf_token": token(client)})
+    assert r.status_code == 401 and "Identifiant ou mot de passe incorrect" in r.get_data(as_text=True)
+    client.post("/review/lang", data={"lang": "en", "csrf_token": token(client)})
+    r = client.post("/review/login", data={"name": "mod", "password": "wrong", "csrf_token": token(client)})
+    assert r.status_code == 401 and "Wrong name or password, or account locked" in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("query, found", [("imbécile", {"h1"}), ("menteur", {"h0"}), ("QATAR", {"h2"}),
+                                          ("a1", {"h0", "h1", "h2"}), ("s1", {"h0", "h1", "h2"}),
+                                          ("%", set()), ("_", set()), ("nobody-writes-this", set())])
+def test_search_finds_comments_by_text_author_or_story(review_app, query, found):
+    html = sign_in(review_app.test_client()).get("/review/", query_string={"q": query}).get_data(as_text=True)
+    shown = {re.search(r'aria-label="select (h\d)"', r).group(1) for r in queue_rows(html)}
+    assert shown == found
+    if not found:  # a search that finds nothing says so, instead of "nothing to moderate"
+        assert "Aucun commentaire retenu ne correspond" in html and "Rien à modérer" not in html
+
+
+def test_live_tells_a_page_which_of_its_comments_a_colleague_decided(review_app):
+    ids = row_ids(review_app)
+    mod, other = sign_in(review_app.test_client()), sign_in(review_app.test_client(), "mod2")
+    before = mod.get("/review/live", query_string={"ids": ",".join(map(str, ids))}).json
+    assert before["held"] == ids and before["counts"]["all"] == 3
+    other.post(f"/review/comment/{ids[1]}/decide", data={"decision": "approve", "csrf_token": token(other, "/review/")})
+    after = mod.get("/review/live", query_string={"ids": ",".join(map(str, ids))}).json
+    assert after["held"] == [ids[0], ids[2]] and after["counts"]["all"] == 2
+    assert mod.get("/review/live?ids=²,-1,abc").json["held"] == []
+    signed_out = review_app.test_client().get("/review/live")
+    assert signed_out.status_code == 401 and signed_out.json["error"]["status"] == "UNAUTHENTICATED"
+
+
+def test_arabic_comments_are_laid_out_right_to_left(review_app):
+    row = hold(review_app, "أنت غبي جدا ولا تفهم شيئا", "ar-1")
+    mod = sign_in(review_app.test_client())
+    html = mod.get("/review/").get_data(as_text=True)
+    arabic = next(r for r in queue_rows(html) if "غبي" in r)
+    assert '<td class="text" dir="auto" lang="ar">' in arabic
+    page = mod.get(f"/review/comment/{row}").get_data(as_text=True)
+    assert '<p class="text" id="comment-text" dir="auto" lang="ar">' in page
+
+
+def test_comment_page_has_the_counts_and_says_what_raised_toxic(review_app):
+    html = sign_in(review_app.test_client()).get(f"/review/comment/{row_ids(review_app)[1]}").get_data(as_text=True)
+    assert re.search(r"Tous <span class=\"count\">3</span>", html)
+    toxic = re.search(r"<tr><th>Toxique</th>(.*?)</tr>", html, re.S).group(1)
+    assert "✔" in toxic and "(levé par Insulte)" in toxic
+    assert "union des drapeaux de comportement" in html
+
+
+def test_similar_past_decisions_under_the_measured_cut_are_not_listed(review_app):
+    from webhook.review.queue import SIMILARITY_CUT, get, similar_decisions
+
+    store, moderator = review_app.extensions["store"], review_app.extensions["moderator"]
+    first, second, third = row_ids(review_app)
+    mod = sign_in(review_app.test_client())
+    mod.post("/review/bulk", data={"ids": [str(first), str(second)], "decision": "approve",
+                                   "csrf_token": token(mod, "/review/")})
+    everything = similar_decisions(store, moderator, get(store, third), min_similarity=-1.0)
+    assert len(everything) == 2 and all(s["similarity"] < SIMILARITY_CUT for s in everything)  # unrelated
+    html = mod.get(f"/review/comment/{third}").get_data(as_text=True)
+    assert f"Aucune décision passée assez proche (similarité ≥ {SIMILARITY_CUT})" in similar_list(html)
+    assert "imbécile" not in similar_list(html) and "MENTEUR" not in similar_list(html)
+
+
+@pytest.mark.parametrize("path, status, words", [
+    ("/review/audit", 403, "réservée aux administrateurs"), ("/review/comment/2147483000", 404, "n&#39;existe pas"),
+    ("/review/comment/abc", 404, "n&#39;existe pas"), ("/review/nowhere", 404, "n&#39;existe pas"),
+    ("/review/?queue=nonsense", 404, "n&#39;existe pas")])
+def test_errors_in_the_review_area_are_pages(review_app, path, status, words):
+    r = sign_in(review_app.test_client()).get(path)
+    assert r.status_code == status and r.mimetype == "text/html"
+    html = r.get_data(as_text=True)
+    assert words in html and "Retour à la file" in html and f"Erreur {status}" in html
+
+
+def test_the_api_keeps_its_json_errors(review_app):
+    r = review_app.test_client().get("/v1/nowhere")
+    assert r.status_code == 404 and r.json["error"]["status"] == "NOT_FOUND"
+
+
+def test_a_bulk_action_with_nothing_selected_says_so(review_app):
+    client = sign_in(review_app.test_client())
+    r = client.post("/review/bulk", data={"decision": "approve", "csrf_token": token(client, "/review/")},
+                    follow_redirects=True)
+    assert "Aucun commentaire sélectionné" in r.get_data(as_text=True)
+    assert counts(review_app.extensions["store"])["all"] == 3
+
+
+def test_a_page_past_the_end_says_it_shows_the_last_one(review_app):
+    client = sign_in(review_app.test_client())
+    html = client.get("/review/?page=999").get_data(as_text=True)
+    assert "La page 999 n&#39;existe pas (il y en a 1)" in html and html.count('class="open"') == 3
+    assert '<p id="empty" hidden>' in html  # the "nothing to moderate" line stays hidden while rows are shown
+    empty = client.get("/review/?page=999&queue=threat").get_data(as_text=True)
+    assert "Rien à modérer ici." in empty and "La page 999" in empty
+
+
+@pytest.mark.parametrize("query", [{"q": "imb\x00écile"}, {"story_id": "s\x001"}, {"q": "x" * 5000}])
+def test_a_nul_or_an_overlong_search_gets_a_page(review_app, query):
+    # PostgreSQL refuses a NUL in a string with an error: the page must not become a 500.
+    r = sign_in(review_app.test_client()).get("/review/", query_string=query)
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]

@@ -31,8 +31,9 @@ MESSAGES = {
     "decided_elsewhere_ids": ("Déjà traités par un autre modérateur : {ids}.",
                               "Already decided by another moderator: {ids}."),
     "keys": ("Clavier : j/k pour se déplacer, a pour approuver, r puis 1-6 pour rejeter avec un motif, "
-             "Entrée pour ouvrir.",
-             "Keyboard: j/k to move, a to approve, r then 1-6 to reject with a reason, Enter to open."),
+             "Entrée pour ouvrir, ? pour tous les raccourcis.",
+             "Keyboard: j/k to move, a to approve, r then 1-6 to reject with a reason, Enter to open, "
+             "? for every shortcut."),
     "per_day": ("Par jour", "Per day"), "overturned": ("Annulés par les modérateurs (par drapeau)",
                                                       "Overturned by moderators (per flag)"),
     "stance_mix": ("Positions par article", "Stance mix per story"),
@@ -40,6 +41,51 @@ MESSAGES = {
     "auto_rejected": ("Rejetés auto.", "Auto-rejected"), "precision": ("Précision en direct", "Live precision"),
     "when": ("Quand", "When"), "who": ("Qui", "Who"), "what": ("Quoi", "What"), "comment": ("Commentaire", "Comment"),
     "page": ("Page", "Page"), "back": ("Retour à la file", "Back to the queue"),
+    # Coral's reject reason codes: the form sends the code, the moderator reads the words.
+    "OFFENSIVE": ("Offensant", "Offensive"), "ABUSIVE": ("Injurieux", "Abusive"),
+    "HATE_SPEECH": ("Discours de haine", "Hate speech"),
+    "HARASSMENT_BULLYING": ("Harcèlement", "Harassment or bullying"), "SPAM": ("Spam", "Spam"),
+    "OTHER": ("Autre", "Other"), "toxic": ("Toxique", "Toxic"), "harm": ("Nuisible", "Harmful"),
+    "moderator": ("modérateur", "moderator"), "admin": ("administrateur", "admin"),
+    "refused": ("Identifiant ou mot de passe incorrect, ou compte verrouillé un moment après trop "
+                "d'échecs de connexion.",
+                "Wrong name or password, or account locked for a while after too many failed sign-ins."),
+    "bad_decision": ("Décision inconnue, ou rejet sans motif parmi la liste.",
+                     "Unknown decision, or a rejection without a reason from the list."),
+    "decision_approve": ("approuvé", "approved"), "decision_reject": ("rejeté", "rejected"),
+    "author": ("Auteur", "Author"), "strongest": ("Score le plus fort", "Strongest score"),
+    "search": ("Rechercher", "Search"),
+    "search_hint": ("texte, auteur ou article", "text, author or story"),
+    "no_match": ("Aucun commentaire retenu ne correspond à cette recherche ou à ces filtres.",
+                 "No held comment matches this search or these filters."),
+    "past_end": ("La page {asked} n'existe pas (il y en a {pages}) : voici la dernière.",
+                 "Page {asked} does not exist (there are {pages}): here is the last one."),
+    "nothing_selected": ("Aucun commentaire sélectionné : cochez-en (x) avant une action groupée.",
+                         "No comment selected: tick some (x) before a bulk action."),
+    "gone_live": ("Décidé par un autre modérateur entre-temps.", "Decided by another moderator meanwhile."),
+    "raised_by": ("levé par {flags}", "raised by {flags}"),
+    "toxic_union": ("« Toxique » est l'union des drapeaux de comportement : il est levé dès que l'un d'eux "
+                    "l'est, même quand son propre score est bas.",
+                    "“Toxic” is the union of the behaviour flags: it is raised as soon as one of them is, "
+                    "even when its own score is low."),
+    "similar_none": ("Aucune décision passée assez proche (similarité ≥ {cut}).",
+                     "No past decision close enough (similarity ≥ {cut})."),
+    "similar_cut": ("Seules les similarités d'au moins {cut} sont montrées : en dessous, deux commentaires "
+                    "sans rapport sont aussi proches.",
+                    "Only similarities of at least {cut} are shown: below it, unrelated comments are as close."),
+    "shortcuts": ("Raccourcis clavier", "Keyboard shortcuts"), "close": ("Fermer", "Close"),
+    "key_j": ("commentaire suivant", "next comment"), "key_k": ("commentaire précédent", "previous comment"),
+    "key_a": ("approuver", "approve"),
+    "key_r": ("rejeter : choisir un motif avec 1 à 6", "reject: pick a reason with 1 to 6"),
+    "key_esc": ("quitter le menu des motifs ou cette aide", "leave the reason menu or this help"),
+    "key_x": ("cocher pour une action groupée", "tick for a bulk action"),
+    "key_enter": ("ouvrir le commentaire", "open the comment"), "key_slash": ("rechercher", "search"),
+    "key_q": ("file suivante (Maj+Q : précédente)", "next queue (Shift+Q: previous)"),
+    "key_help": ("afficher cette aide", "show this help"),
+    "error_403": ("Cette page est réservée aux administrateurs.", "This page is for administrators only."),
+    "error_404": ("Cette page ou ce commentaire n'existe pas.", "This page or comment does not exist."),
+    "error_other": ("La requête a été refusée.", "The request was refused."),
+    "error_title": ("Erreur {code}", "Error {code}"),
 }
 
 

@@ -7,9 +7,11 @@ on it is refused instead of deciding twice.
 """
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Index, and_, case, func, select, update
+from sqlalchemy import Index, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from webhook import embeddings
@@ -19,6 +21,10 @@ QUEUES = ("all", "dehumanising", "identity_attack", "insult", "threat", "shoutin
 REJECT_REASONS = ("OFFENSIVE", "ABUSIVE", "HATE_SPEECH", "HARASSMENT_BULLYING", "SPAM", "OTHER")
 PAGE_SIZE = 50
 FLAG_NAMES = ("dehumanising", "identity_attack", "insult", "threat", "profanity", "shouting")
+# Below this cosine similarity a past decision is no closer than comments with nothing in common are to each
+# other: measured on training_data/ by scripts/similarity_cut.py (p95 of unrelated pairs), which writes the file.
+SIMILARITY = json.loads((Path(__file__).with_name("similarity_cut.json")).read_text())
+SIMILARITY_CUT = SIMILARITY["cut"]
 
 # Read by every review page (migration 0005_decided_embeddings): the latest decisions, the dashboard's counts per
 # day and per story, the queue's counts.
@@ -43,6 +49,10 @@ def _held(queue, filters):
             conds.append(getattr(ModeratedComment, name) == filters[name])
     if filters.get("max_age_hours"):
         conds.append(ModeratedComment.created_at >= now() - dt.timedelta(hours=float(filters["max_age_hours"])))
+    if filters.get("q"):
+        # ILIKE on PostgreSQL, LIKE (case-blind for ASCII) on SQLite; % and _ typed by the moderator are literal.
+        conds.append(or_(*(column.icontains(filters["q"], autoescape=True) for column in (
+            ModeratedComment.text, ModeratedComment.author_id, ModeratedComment.story_id))))
     return and_(*conds)
 
 
@@ -70,6 +80,21 @@ def page(store, queue="all", filters=None, page_no=1, newest_first=False):
         return list(session.scalars(query.offset(start).limit(PAGE_SIZE))), total
 
 
+def still_held(store, row_ids):
+    """The ids among `row_ids` still waiting for a moderator (the others were decided meanwhile)."""
+    if not row_ids:
+        return []
+    with Session(store.engine) as session:
+        return sorted(session.scalars(select(ModeratedComment.id).where(
+            ModeratedComment.id.in_(row_ids), ModeratedComment.queue == "review")))
+
+
+def strongest(row):
+    """(flag, score) of the highest-scoring flag a moderator acts on (toxic and harm are unions of these)."""
+    scores = [(name, f.get("score", 0.0)) for name, f in (row.flags or {}).items() if name not in ("toxic", "harm")]
+    return max(scores, key=lambda item: item[1], default=(None, 0.0))
+
+
 def get(store, row_id):
     with Session(store.engine) as session:
         return session.get(ModeratedComment, row_id)
@@ -87,9 +112,10 @@ def author_history(store, row):
     return dict(result)
 
 
-def similar_decisions(store, moderator, row, k=3, pool=300):
-    """The k moderator decisions on the comments closest in meaning to `row` (among the latest `pool`), from
-    the embeddings kept in the store (webhook.embeddings): the texts are read only for the k shown."""
+def similar_decisions(store, moderator, row, k=3, pool=300, min_similarity=SIMILARITY_CUT):
+    """The k moderator decisions on the comments closest in meaning to `row` (among the latest `pool`) and at
+    least `min_similarity` close, from the embeddings kept in the store (webhook.embeddings): the texts are
+    read only for the k shown."""
     with Session(store.engine) as session:
         past = list(session.scalars(select(ModeratedComment.id).where(
             ModeratedComment.final_decision.is_not(None), ModeratedComment.id != row.id)
@@ -102,7 +128,9 @@ def similar_decisions(store, moderator, row, k=3, pool=300):
     if mine is None or not ids:
         return []
     sims = np.vstack([vectors[i] for i in ids]) @ mine
-    best = [ids[i] for i in np.argsort(-sims, kind="stable")[:k]]
+    best = [ids[i] for i in np.argsort(-sims, kind="stable")[:k] if sims[i] >= min_similarity]
+    if not best:
+        return []
     similarity = dict(zip(ids, sims))
     with Session(store.engine) as session:
         shown = {r.id: r for r in session.execute(select(

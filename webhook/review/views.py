@@ -5,10 +5,10 @@ import math
 import re
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request, session,
+from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, session,
                    url_for)
 
-from classifier.labels import HARM_FLAGS
+from classifier.labels import BEHAVIOUR_FLAGS, HARM_FLAGS
 
 from . import queue as q
 from .accounts import AccountError, authenticate, end_sessions, user_by_id
@@ -19,6 +19,9 @@ bp = Blueprint("review", __name__, url_prefix="/review")
 # Row ids are INTEGER columns: a larger number is no row (PostgreSQL would refuse it with an error).
 MAX_ID = 2**31 - 1
 MAX_AGE_HOURS = 24 * 366 * 10
+MAX_SEARCH = 200  # characters of a search
+# Seconds between two polls of /review/live by an open queue or comment page (see live()).
+LIVE_POLL_SECONDS = 4
 _WHOLE = re.compile(r"[0-9]{1,10}")  # ASCII digits only: "²".isdigit() is True but int("²") raises
 
 
@@ -56,10 +59,37 @@ def load_user():
             g.user = user
 
 
+def raised_by(flags, name):
+    """The flags a union flag (toxic: the behaviour flags, harm: all harm flags) was raised by."""
+    members = {"toxic": BEHAVIOUR_FLAGS, "harm": HARM_FLAGS}.get(name, ())
+    return [f for f in members if (flags or {}).get(f, {}).get("value")]
+
+
 @bp.app_context_processor
 def template_helpers():
     return {"t": t, "lang": current_lang(), "langs": LANGS, "queues": q.QUEUES,
-            "reject_reasons": q.REJECT_REASONS, "user": g.get("user")}
+            "reject_reasons": q.REJECT_REASONS, "user": g.get("user"), "highlight": highlight,
+            "strongest": q.strongest, "raised_by": raised_by, "t_list": lambda names: ", ".join(map(t, names)),
+            "live_poll_ms": LIVE_POLL_SECONDS * 1000}
+
+
+def error_page(exc):
+    """An HTTP error on a review page as a page of the review area (the API keeps its JSON errors)."""
+    if not (request.path == "/review" or request.path.startswith("/review/")) or request.path == "/review/live":
+        return None
+    message = {403: t("error_403"), 404: t("error_404")}.get(exc.code, t("error_other"))
+    detail = exc.description if exc.code not in (403, 404) else ""
+    try:
+        counts = q.counts(store()) if g.get("user") else None
+    except Exception:  # the store being down must not turn a 404 into a 500
+        counts = None
+    return render_template("review/error.html", code=exc.code, message=message, detail=detail,
+                           counts=counts), exc.code
+
+
+@bp.record_once
+def _register_error_pages(state):
+    state.app.extensions["error_pages"] = error_page
 
 
 def login_required(role=None):
@@ -82,8 +112,8 @@ def login():
         try:
             user_id, role, _, generation = authenticate(store(), request.form.get("name", ""),
                                                         request.form.get("password", ""))
-        except AccountError as exc:
-            error = str(exc)
+        except AccountError:
+            error = t("refused")  # one message whatever the reason (accounts.REFUSED), in the page's language
         else:
             lang = session.get("lang")
             session.clear()  # a new session id at sign-in: no fixation
@@ -110,9 +140,14 @@ def set_lang():
     return redirect(safe_next(request.form.get("next", "")))
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _filters():
-    return {k: request.args.get(k, "").strip() for k in ("story_id", "topic", "lang", "stance", "max_age_hours")
-            if request.args.get(k, "").strip()}
+    # Control characters go (PostgreSQL refuses a NUL in a string with an error); searches are capped.
+    values = {k: _CONTROL.sub("", request.args.get(k, "")).strip()[:MAX_SEARCH]
+              for k in ("story_id", "topic", "lang", "stance", "max_age_hours", "q")}
+    return {k: v for k, v in values.items() if v}
 
 
 @bp.get("/")
@@ -133,11 +168,24 @@ def queue():
     newest = request.args.get("sort") == "newest"
     rows, total = q.page(store(), name, filters, page_no, newest_first=newest)
     pages = max(1, math.ceil(total / q.PAGE_SIZE))
-    if page_no > pages:  # a page past the end shows the last one
+    past_end = None
+    if page_no > pages:  # a page past the end shows the last one, and says so
+        past_end = {"asked": page_no, "pages": pages}
         page_no = pages
         rows, total = q.page(store(), name, filters, page_no, newest_first=newest)
     return render_template("review/queue.html", rows=rows, total=total, current=name, filters=filters,
-                           counts=q.counts(store()), page_no=page_no, pages=pages)
+                           counts=q.counts(store()), page_no=page_no, pages=pages, past_end=past_end)
+
+
+@bp.get("/live")
+def live():
+    """What an open page needs to stay current without a reload: the queues' counts and, of the comments it
+    shows (`ids`, comma-separated), those still held. Polled every LIVE_POLL_SECONDS: plain requests pass any
+    proxy, and hold no gunicorn thread between polls as a server-sent event stream per open tab would."""
+    if g.user is None:
+        return jsonify({"error": {"code": 401, "status": "UNAUTHENTICATED", "message": "signed out"}}), 401
+    ids = [i for i in map(whole_number, request.args.get("ids", "").split(",")[:q.PAGE_SIZE * 2]) if i]
+    return jsonify({"counts": q.counts(store()), "held": q.still_held(store(), ids)})
 
 
 def highlight(text, evidence):
@@ -163,7 +211,8 @@ def comment(row_id):
         abort(404)
     moderator = current_app.extensions["moderator"]
     return render_template("review/comment.html", row=row, segments=highlight(row.text, row.evidence),
-                           history=q.author_history(store(), row), flags=HARM_FLAGS,
+                           history=q.author_history(store(), row), flags=HARM_FLAGS, counts=q.counts(store()),
+                           similarity_cut=q.SIMILARITY_CUT,
                            similar=q.similar_decisions(store(), moderator, row),
                            stance_labels=moderator.model.card.get("stance_labels", {}).get(row.topic or "", []))
 
@@ -172,8 +221,8 @@ def _decide(row_ids, decision, reason, labels=None):
     try:
         decided, already = q.decide_each(store(), row_ids, g.user.id, decision, reason, labels,
                                          callback=bool(current_app.config["SETTINGS"].cms_callback_url))
-    except ValueError as exc:
-        flash(str(exc), "error")
+    except ValueError:
+        flash(t("bad_decision"), "error")
         return 0
     if decided:
         flash(t("decided"), "ok")
@@ -208,6 +257,8 @@ def bulk():
     ids = [i for i in map(whole_number, request.form.getlist("ids")) if i is not None]
     if ids:
         _decide(ids, request.form.get("decision"), request.form.get("reason"))
+    else:
+        flash(t("nothing_selected"), "warning")
     return _back()
 
 
