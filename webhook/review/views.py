@@ -236,12 +236,19 @@ def audit():
                                                action=filters["action"] or None, **dates))
 
 
+def _rate_items(rates):
+    """The dashboard's rate charts' rows: (label, rate, "part / whole")."""
+    return {"overturn_items": [(t(f), d["rate"], f"{d['approved']} / {d['decided']}")
+                               for f, d in rates["overturn"].items()],
+            "group_items": [(g, d["rate"], f"{d['held']} / {d['civil']}") for g, d in rates["groups"].items()]}
+
+
 @bp.get("/dashboard")
 @login_required()
 def dashboard():
     per_day, stance_mix = q.dashboard(store())
     return render_template(
         "review/dashboard.html", per_day=per_day, stance_mix=stance_mix, flag_names=q.FLAG_NAMES,
-        rates=q.dashboard_rates(store()),
+        **_rate_items(q.dashboard_rates(store())),
         decision_stacks=[[d["approve"], d["review"], d["reject"]] for d in per_day.values()],
         overturned_stacks=[[d["overturned"][f] for f in q.FLAG_NAMES] for d in per_day.values()])
