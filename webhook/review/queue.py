@@ -28,7 +28,10 @@ Index("ix_moderated_comments_days", ModeratedComment.created_at, ModeratedCommen
 Index("ix_moderated_comments_stances", ModeratedComment.story_id, ModeratedComment.stance_label,
       ModeratedComment.created_at)
 Index("ix_moderated_comments_held", ModeratedComment.queue, ModeratedComment.reason_tags)
-# The dashboard's held rate per group (migration 0006_authors_notes): only comments naming a group.
+# The dashboard's rates (migration 0006_authors_notes): the held comments a moderator decided, in the order they
+# are grouped; the comments naming a group.
+Index("ix_moderated_comments_held_outcomes", ModeratedComment.decision, ModeratedComment.final_decision,
+      ModeratedComment.raised_flags, ModeratedComment.created_at)
 Index("ix_moderated_comments_groups", ModeratedComment.named_groups, ModeratedComment.created_at,
       ModeratedComment.decision, ModeratedComment.final_decision)
 
@@ -295,15 +298,15 @@ def dashboard_rates(store, days=14):
     moderator decided, the share approved (the flag was wrong: 1 - live precision).
     groups: {group: {"civil", "held", "rate"}}: of the civil comments (approved, automatically or by a
     moderator) naming that group of labels.md section 4, the share the model held first.
-    The database counts per combination of flags (or of groups) from the indexes ix_moderated_comments_days and
-    _groups; only those few combinations are split here.
+    The database counts per combination of flags (or of groups) from the indexes ix_moderated_comments_held_outcomes
+    and _groups; only those few combinations are split here.
     """
     since = now() - dt.timedelta(days=days)
     C = ModeratedComment
     with Session(store.engine) as session:
         by_flags = session.execute(select(C.raised_flags, C.final_decision, func.count()).where(
             C.created_at >= since, C.decision == "review", C.final_decision.is_not(None))
-            .group_by(C.raised_flags, C.final_decision)).all()
+            .group_by(C.final_decision, C.raised_flags)).all()
         by_groups = session.execute(select(C.named_groups, C.decision, func.count()).where(
             C.named_groups.is_not(None), C.created_at >= since,
             func.coalesce(C.final_decision, C.decision) == "approve").group_by(C.named_groups, C.decision)).all()

@@ -60,9 +60,12 @@ def upgrade():
         last = rows[-1][0]
     op.create_index("ix_moderated_comments_groups", "moderated_comments",
                     ["named_groups", "created_at", "decision", "final_decision"])
+    op.create_index("ix_moderated_comments_held_outcomes", "moderated_comments",
+                    ["decision", "final_decision", "raised_flags", "created_at"])
 
 
 def downgrade():
+    op.drop_index("ix_moderated_comments_held_outcomes", "moderated_comments")
     op.drop_index("ix_moderated_comments_groups", "moderated_comments")
     with op.batch_alter_table("outbox") as batch:
         batch.alter_column("comment_row", existing_type=sa.Integer(), nullable=False)
