@@ -34,6 +34,26 @@ def group_terms(groups=None):
     return sorted({form for g in (groups or load_groups()) for form in g["forms"].values()})
 
 
+@lru_cache(maxsize=1)
+def _naming_pattern():
+    """(regex of every plural form and English name, {lowercase form: group key}); a group's key is its
+    masculine plural, else its English name."""
+    key_of = {}
+    for g in load_groups():
+        key = g["forms"].get("mpl") or g["forms"]["en"]
+        for form in ("mpl", "fpl", "en"):
+            if form in g["forms"]:
+                key_of.setdefault(g["forms"][form].lower(), key)
+    words = sorted(key_of, key=lambda w: (-len(w), w))
+    return re.compile(rf"(?i)(?<!\w)({'|'.join(map(re.escape, words))})(?!\w)"), key_of
+
+
+def named_groups(text):
+    """The keys of the groups a text names (plural forms, as "les réfugiés" or "refugees"), sorted."""
+    pattern, key_of = _naming_pattern()
+    return sorted({key_of[m.group(1).lower()] for m in pattern.finditer(text)})
+
+
 class CounterfactualGroups:
     """Copies of labelled records with one named group swapped for another of the same form.
 

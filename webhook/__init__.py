@@ -32,6 +32,7 @@ from .metrics import Metrics
 from .openapi import document
 from .outbox import Deliverer, DelivererThread
 from .review import views as review
+from .review import pages as _review_pages  # noqa: F401  (its routes join review.bp)
 from .service import ModerationService
 from .store import Store
 

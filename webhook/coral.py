@@ -37,8 +37,8 @@ from classifier.html_text import html_to_text
 
 from .auth import require_coral_signature
 from .errors import ApiError
-from .store import ID_CHARS
-from .validation import check_id, check_text, json_body, raw_body
+from .store import AUTHOR_NAME_CHARS, ID_CHARS
+from .validation import check_id, check_text, json_body, optional_str, raw_body
 
 bp = Blueprint("coral", __name__)
 
@@ -151,6 +151,7 @@ def moderate():
     tenant_chars = ID_CHARS - len("coral:")
     tenant = _id(body, "tenantID", "tenantID", tenant_chars) or _id(site, "id", "site.id", tenant_chars) or "coral"
     story_id, author_id = _id(story, "id", "story.id"), _id(author, "id", "author.id")
+    author_name = optional_str(author, "username", "author.username", AUTHOR_NAME_CHARS) or None
     parent = _id(comment, "parentID", "comment.parentID")
     story_url = story.get("url")
     if story_url is not None and not isinstance(story_url, str):
@@ -162,6 +163,6 @@ def moderate():
     result = service.moderate(
         [{"id": comment_id, "text": text, "topic": None,
           "story": {"id": story_id, "url": check_text(story_url, "story.url", 2000) if story_url else None},
-          "author": {"id": author_id}}],
+          "author": {"id": author_id, "name": author_name}}],
         client=f"coral:{tenant}", source="coral")[0]
     return answer(result, settings.coral_approve_answer)

@@ -31,7 +31,9 @@ _comment = {
                   "properties": {"id": {"type": ["string", "integer"], "maxLength": 200},
                                  "url": {"type": "string"}}},
         "author": {"type": "object", "additionalProperties": False,
-                   "properties": {"id": {"type": ["string", "integer"], "maxLength": 200}}},
+                   "properties": {"id": {"type": ["string", "integer"], "maxLength": 200},
+                                  "name": {"type": ["string", "integer"], "maxLength": 200,
+                                           "description": "shown to moderators"}}},
         "lang": {"type": "string", "enum": list(LANGUAGES)},
     },
 }
@@ -68,7 +70,8 @@ _coral_request = {"type": "object", "required": ["action", "comment"], "properti
     "comment": {"type": "object", "required": ["body"], "properties": {
         "body": {"type": "string", "description": "HTML or plain text, as CORAL_BODY_FORMAT says"},
         "parentID": {"type": ["string", "null"]}}},
-    "author": {"type": "object", "properties": {"id": {"type": "string"}, "role": {"type": "string"}}},
+    "author": {"type": "object", "properties": {"id": {"type": "string"}, "role": {"type": "string"},
+                                                "username": {"type": "string", "maxLength": 200}}},
     "story": {"type": "object", "properties": {"id": {"type": "string"}, "url": {"type": "string"}}},
     "site": {"type": "object", "properties": {"id": {"type": "string"}}},
     "tenantID": {"type": "string"}, "tenantDomain": {"type": "string"}}}

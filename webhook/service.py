@@ -44,6 +44,7 @@ class ModerationService:
                 results[i] = stored.as_result()
             else:
                 todo.append(i)
+        held_authors = self._held_authors(client, [comments[i] for i in todo]) if store else set()
         for start in range(0, len(todo), PIPELINE_CHUNK):
             chunk = todo[start:start + PIPELINE_CHUNK]
             if store:
@@ -53,6 +54,8 @@ class ModerationService:
                 vectors = [None] * len(fresh)
             for i, result, embedding in zip(chunk, fresh, vectors):
                 c = comments[i]
+                if (c.get("author") or {}).get("id") in held_authors:
+                    result = hold_for_author(result)
                 self.metrics.decision(result["decision"], source)
                 if not store:
                     results[i] = result | {"queue": None}
@@ -64,6 +67,15 @@ class ModerationService:
                     entry["queue"] = None
                 results[i] = self._record(entry, result, embedding)
         return results
+
+    def _held_authors(self, client, comments):
+        """Authors of these comments whom moderators always hold; none when the store does not answer (the
+        model's decision stands: the journal cannot wait on a lookup)."""
+        try:
+            return self.store.held_authors(client, [str((c.get("author") or {}).get("id") or "") for c in comments])
+        except SQLAlchemyError as exc:
+            log.warning("held authors unknown, store unavailable", extra={"error_type": type(exc).__name__})
+            return set()
 
     def _with_topic(self, comment):
         """The request's topic, else the configured rules' topic for its story, else none (stance null)."""
@@ -126,6 +138,14 @@ class ModerationService:
             embeddings.keep(self.store, {row.id: embedding}, embeddings.encoder_name(self.moderator))
         except SQLAlchemyError as exc:
             log.warning("embedding not kept", extra={"comment_id": row.comment_id, "error_type": type(exc).__name__})
+
+
+def hold_for_author(result):
+    """A held author's comment waits for a moderator whatever the model says: never approved automatically, and
+    a rejection stays a rejection."""
+    if result["decision"] == "reject":
+        return result
+    return result | {"decision": "review", "reasons": [*result["reasons"], "author_held"]}
 
 
 def suggested_labels(suggested, result):

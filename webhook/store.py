@@ -28,6 +28,9 @@ MAX_VERSION_RACES = 5
 # Width of the id columns (client, comment_id, story_id, author_id): validation refuses longer ids, so that
 # PostgreSQL, which enforces it, never refuses a decision already answered (SQLite would not notice).
 ID_CHARS = 200
+# Width of an author's display name (native `author.name`, Coral's `author.username`); validation refuses longer.
+AUTHOR_NAME_CHARS = 200
+GROUPS_CHARS = 400
 
 
 class Base(DeclarativeBase):
@@ -47,6 +50,7 @@ class ModeratedComment(Base):
     story_id: Mapped[str | None] = mapped_column(String(ID_CHARS), index=True)
     story_url: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[str | None] = mapped_column(String(ID_CHARS), index=True)
+    author_name: Mapped[str | None] = mapped_column(String(AUTHOR_NAME_CHARS))
     topic: Mapped[str | None] = mapped_column(String(100))
     lang: Mapped[str | None] = mapped_column(String(10))
     source: Mapped[str] = mapped_column(String(20))  # native, coral, perspective
@@ -68,6 +72,10 @@ class ModeratedComment(Base):
     # Narrow copies of what the dashboard counts, so that it reads an index instead of every row's JSON.
     stance_label: Mapped[str | None] = mapped_column(String(100), default=lambda ctx: _stance_label(ctx))
     raised_flags: Mapped[str] = mapped_column(String(200), default=lambda ctx: _raised_flags(ctx))
+    # ",musulmans,réfugiés," of the groups of labels.md section 4 the text names, NULL for none: the dashboard's
+    # held rate per group reads it from an index.
+    named_groups: Mapped[str | None] = mapped_column(String(GROUPS_CHARS), default=lambda ctx: _named_groups(ctx))
+    note: Mapped[str | None] = mapped_column(Text)  # the moderators' internal note, never sent to the CMS
 
     def as_result(self):
         """The answer the API gives for this stored decision."""
@@ -95,17 +103,38 @@ class User(Base):
 
 
 class ModeratorAction(Base):
-    """The audit log: every moderator action, who and when."""
+    """The audit log: every moderator action, who and when: on a comment (comment_row) or on an author
+    (client, author_id)."""
 
     __tablename__ = "moderator_actions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    comment_row: Mapped[int] = mapped_column(ForeignKey("moderated_comments.id"), index=True)
+    comment_row: Mapped[int | None] = mapped_column(ForeignKey("moderated_comments.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    action: Mapped[str] = mapped_column(String(20))  # approve, reject, relabel
+    # approve, reject, relabel, overturn:approve, overturn:reject, undo, note, author:hold, author:ban, ...
+    action: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(String(40))
     labels: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    client: Mapped[str | None] = mapped_column(String(ID_CHARS))
+    author_id: Mapped[str | None] = mapped_column(String(ID_CHARS))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Author(Base):
+    """What moderators decided about one author of one client: hold their comments, suspended or banned (as
+    told to the CMS), and their internal note."""
+
+    __tablename__ = "authors"
+    __table_args__ = (UniqueConstraint("client", "author_id", name="uq_author"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(ID_CHARS))
+    author_id: Mapped[str] = mapped_column(String(ID_CHARS))
+    hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active, suspended, banned
+    note: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Outbox(Base):
@@ -114,7 +143,7 @@ class Outbox(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    comment_row: Mapped[int] = mapped_column(ForeignKey("moderated_comments.id"))
+    comment_row: Mapped[int | None] = mapped_column(ForeignKey("moderated_comments.id"))  # None: an author event
     payload: Mapped[dict] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), index=True)  # pending, sent
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -140,6 +169,13 @@ def _raised_flags(context):
     """",insult,threat," from a comment's flags: the raised ones (all of them, for LIKE on any database)."""
     flags = context.get_current_parameters().get("flags") or {}
     return reason_tags([name for name, flag in flags.items() if (flag or {}).get("value")])
+
+
+def _named_groups(context):
+    from classifier.groups import named_groups
+
+    found = named_groups(context.get_current_parameters().get("text") or "")
+    return reason_tags(found)[:GROUPS_CHARS].rsplit(",", 1)[0] + "," if found else None
 
 
 def utcnow():
@@ -315,6 +351,13 @@ class Store:
                 for r in later:  # highest first, so that no two rows ever hold one version
                     session.execute(update(ModeratedComment).where(ModeratedComment.id == r.id)
                                     .values(version=r.version + 1))
+                if later:  # a newer version is stored: this one is history, never held
+                    entry = entry | {"queue": None}
+                else:  # this is the newest version: older ones still held leave the queue
+                    session.execute(update(ModeratedComment).where(
+                        ModeratedComment.client == entry["client"],
+                        ModeratedComment.comment_id == entry["comment_id"],
+                        ModeratedComment.queue == "review").values(queue=None))
                 row = ModeratedComment(**entry, text_sha256=digest, version=version)
                 session.add(row)
                 try:
@@ -361,6 +404,16 @@ class Store:
                 latest[comment_id] = (version, text)
         return [(cid, text) for cid, (_, text) in latest.items()]
 
+    @_guarded
+    def held_authors(self, client, author_ids):
+        """The ids among `author_ids` whose later comments moderators hold for review ("always hold")."""
+        ids = [a for a in set(author_ids) if a]
+        if not ids:
+            return set()
+        with Session(self.engine) as session:
+            return set(session.scalars(select(Author.author_id).where(
+                Author.client == client, Author.author_id.in_(ids), Author.hold.is_(True))))
+
     def count(self, **filters):
         with Session(self.engine) as session:
             query = select(func.count()).select_from(ModeratedComment)
@@ -395,7 +448,7 @@ def entry_from_result(result, *, client, comment_id, text, source, story=None, a
     return {
         "client": client, "comment_id": str(comment_id), "text": text, "source": source,
         "story_id": _opt(story.get("id")), "story_url": _opt(story.get("url")),
-        "author_id": _opt((author or {}).get("id")), "topic": topic, "lang": result.get("lang"),
+        "author_id": _opt((author or {}).get("id")), "author_name": _opt((author or {}).get("name")), "topic": topic, "lang": result.get("lang"),
         "decision": result["decision"], "reasons": result["reasons"], "flags": result["flags"],
         "stance": result["stance"], "evidence": result["evidence"],
         "model_version": result["model_version"], "policy_version": result["policy_version"],

@@ -10,7 +10,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from classifier.labels import LANGUAGES
 
 from .errors import ApiError
-from .store import ID_CHARS
+from .store import AUTHOR_NAME_CHARS, ID_CHARS
 
 # Only a \uD800-\uDFFF escape can put a surrogate in a parsed string (strict UTF-8 decoding refuses
 # encoded ones): bodies without one skip the walk.
@@ -146,7 +146,7 @@ NATIVE_FIELDS = {"id", "text", "topic", "story", "author", "lang"}
 
 
 def native_comment(obj, prefix, max_chars):
-    """A native-API comment: {"id", "text", "topic"?, "story": {"id", "url"}?, "author": {"id"}?, "lang"?}."""
+    """A native-API comment: {"id", "text", "topic"?, "story": {"id", "url"}?, "author": {"id", "name"?}?, "lang"?}."""
     if not isinstance(obj, dict):
         raise ApiError(422, f"{prefix or 'body'} must be a JSON object", prefix or None)
     name = (lambda f: f"{prefix}.{f}") if prefix else (lambda f: f)
@@ -164,6 +164,6 @@ def native_comment(obj, prefix, max_chars):
         "text": check_text(obj["text"], name("text"), max_chars),
         "topic": optional_str(obj, "topic", name("topic"), 100),
         "story": optional_object(obj, "story", name("story"), {"id": ID_CHARS, "url": 2000}),
-        "author": optional_object(obj, "author", name("author"), {"id": ID_CHARS}),
+        "author": optional_object(obj, "author", name("author"), {"id": ID_CHARS, "name": AUTHOR_NAME_CHARS}),
         "lang": lang,
     }

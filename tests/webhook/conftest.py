@@ -37,7 +37,7 @@ def database_url(request, tmp_path):
     upgrade(url)
     engine = create_engine(url)
     with engine.begin() as conn:
-        for table in ("outbox", "moderator_actions", "moderated_comments", "users"):
+        for table in ("outbox", "moderator_actions", "moderated_comments", "users", "authors"):
             conn.execute(text(f"DELETE FROM {table}"))
     engine.dispose()
     return url

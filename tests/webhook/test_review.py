@@ -752,3 +752,165 @@ def test_a_nul_or_an_overlong_search_gets_a_page(review_app, query):
     # PostgreSQL refuses a NUL in a string with an error: the page must not become a 500.
     r = sign_in(review_app.test_client()).get("/review/", query_string=query)
     assert r.status_code == 200, r.get_data(as_text=True)[:300]
+
+
+GROUP_TEXTS = ["Les musulmans de mon quartier ont aidé les réfugiés.", "Les réfugiés syriens méritent un accueil digne.",
+               "Je soutiens les chrétiens d'Orient.", "Rien à voir avec un groupe."]
+
+
+def _group_store(store):
+    """Comments naming groups with every outcome: approved automatically, held then approved or rejected."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from webhook.review.queue import FLAG_NAMES, decide
+    from webhook.store import User, entry_from_result
+
+    create_user(store, "mod", PASSWORD, "moderator")
+    with Session(store.engine) as session:
+        user = session.scalar(select(User.id).where(User.name == "mod"))
+    plan = []
+    for i in range(24):
+        decision = ("approve", "review", "review", "reject", "review")[i % 5]
+        raised = {FLAG_NAMES[i % 3], FLAG_NAMES[(i // 3) % 6]}
+        flags = {f: {"score": 0.9 if f in raised else 0.1, "value": f in raised} for f in FLAG_NAMES}
+        result = {"decision": decision, "reasons": [], "flags": flags, "stance": None, "evidence": [], "lang": "fr",
+                  "model_version": "m", "policy_version": "p"}
+        row = store.record(entry_from_result(result, client="c", comment_id=f"g{i}", text=GROUP_TEXTS[i % 4]
+                                             + f" ({i})", source="native"))
+        plan.append((row.id, decision, i))
+    held = [(row_id, i) for row_id, decision, i in plan if decision == "review"]
+    decide(store, [r for r, i in held if i % 3 == 0], user, "reject", "ABUSIVE", callback=False)
+    decide(store, [r for r, i in held if i % 3 != 0], user, "approve", callback=False)
+
+
+def _rates_in_python(store):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from classifier.groups import named_groups
+    from webhook.review.queue import FLAG_NAMES
+    from webhook.store import ModeratedComment
+
+    with Session(store.engine) as session:
+        rows = list(session.scalars(select(ModeratedComment)))
+    overturn = {f: {"decided": 0, "approved": 0} for f in FLAG_NAMES}
+    groups = {}
+    for r in rows:
+        if r.decision == "review" and r.final_decision:
+            for f in FLAG_NAMES:
+                if r.flags[f]["value"]:
+                    overturn[f]["decided"] += 1
+                    overturn[f]["approved"] += r.final_decision == "approve"
+        if (r.final_decision or r.decision) == "approve":
+            for g in named_groups(r.text):
+                d = groups.setdefault(g, {"civil": 0, "held": 0})
+                d["civil"] += 1
+                d["held"] += r.decision == "review"
+    for d in overturn.values():
+        d["rate"] = d["approved"] / d["decided"] if d["decided"] else None
+    for d in groups.values():
+        d["rate"] = d["held"] / d["civil"] if d["civil"] else None
+    return overturn, groups
+
+
+def test_overturn_rate_per_flag_and_held_rate_per_group_are_counted_in_sql(database_url):
+    from sqlalchemy import event
+
+    from webhook.migrate import upgrade
+    from webhook.review.queue import dashboard_rates
+    from webhook.store import Store
+
+    upgrade(database_url)
+    store = Store(database_url)
+    statements = []
+    try:
+        _group_store(store)
+        listener = lambda *a: statements.append(a[2])  # noqa: E731
+        event.listen(store.engine, "before_cursor_execute", listener)
+        rates = dashboard_rates(store)
+        event.remove(store.engine, "before_cursor_execute", listener)
+        overturn, groups = _rates_in_python(store)
+        assert rates["overturn"] == overturn and rates["groups"] == groups
+        assert set(groups) == {"musulmans", "réfugiés", "syriens", "chrétiens"}
+        assert 0 < groups["musulmans"]["rate"] < 1 and groups["musulmans"]["held"] >= 2
+        assert 0 < overturn["dehumanising"]["rate"] < 1
+        # Counted by the database: no statement reads a comment's text or JSON columns.
+        assert statements and all("count(" in s for s in statements)
+        assert not [s for s in statements if re.search(r"moderated_comments\.(text|flags|stance|evidence)\b", s)]
+    finally:
+        store.engine.dispose()
+
+
+def test_dashboard_charts_have_axes_legends_units_and_their_own_colours(review_app):
+    """Before: bars without axes, units or day labels, and the stance mix in the decisions' amber and green."""
+    store = review_app.extensions["store"]
+    rows = row_ids(review_app)
+    mod = sign_in(review_app.test_client())
+    mod.post(f"/review/comment/{rows[0]}/decide", data={"decision": "approve", "csrf_token": token(mod, "/review/")})
+    html = mod.get("/review/dashboard").get_data(as_text=True)
+    assert "commentaires par jour" in html and "jour (MM-JJ)" in html and "100 %" in html
+    assert "Taux d&#39;annulation par drapeau" in html and "Commentaires civils retenus, par groupe" in html
+    assert 'class="legend"' in html and "Approuvés auto." in html
+    decision_colours = {"#2e7d32", "#e59b00", "#c62828"}
+    stance = html[html.index("Positions par article"):]
+    assert re.findall(r'fill="(#[0-9a-f]{6})"', stance) and not set(re.findall(r'fill="(#[0-9a-f]{6})"', stance)) & \
+        decision_colours
+    overturned = html[html.index("Annulés par les modérateurs"):html.index("Positions par article")]
+    assert not set(re.findall(r'fill="(#[0-9a-f]{6})"', overturned)) & decision_colours
+    assert counts(store)["all"] == 2
+
+
+def test_audit_log_shows_the_comment_and_filters_by_moderator_action_and_date(review_app):
+    import datetime as dt
+
+    first, second = row_ids(review_app)[:2]
+    mod, other = sign_in(review_app.test_client()), sign_in(review_app.test_client(), "mod2")
+    mod.post(f"/review/comment/{first}/decide", data={"decision": "approve", "csrf_token": token(mod, "/review/")})
+    other.post(f"/review/comment/{second}/decide",
+               data={"decision": "reject", "reason": "SPAM", "csrf_token": token(other, "/review/")})
+    admin = sign_in(review_app.test_client(), "boss")
+    html = admin.get("/review/audit").get_data(as_text=True)
+    assert f'href="/review/comment/{first}"' in html and "TU ES UN MENTEUR" in html
+    by_mod = admin.get("/review/audit?who=mod").get_data(as_text=True)
+    assert f'/review/comment/{first}"' in by_mod and f'/review/comment/{second}"' not in by_mod
+    rejects = admin.get("/review/audit?action=reject").get_data(as_text=True)
+    assert f'/review/comment/{second}"' in rejects and f'/review/comment/{first}"' not in rejects
+    today = dt.datetime.now(dt.timezone.utc).date()
+    assert f'/review/comment/{first}"' in admin.get(f"/review/audit?since={today}&until={today}").get_data(
+        as_text=True)
+    later = admin.get(f"/review/audit?since={today + dt.timedelta(days=1)}").get_data(as_text=True)
+    assert "Aucune action ne correspond" in later
+    bad = admin.get("/review/audit?since=hier")
+    assert bad.status_code == 200 and "Date illisible : hier" in bad.get_data(as_text=True)
+
+
+def test_upgrade_finds_the_groups_named_by_comments_stored_before(database_url):
+    from alembic import command
+    from sqlalchemy import select, text
+    from sqlalchemy.orm import Session
+
+    from webhook.migrate import alembic_config, upgrade
+    from webhook.store import ModeratedComment, Store
+
+    config = alembic_config(database_url)
+    if database_url.startswith("postgresql"):
+        command.downgrade(config, "0005_decided_embeddings")
+    else:
+        command.upgrade(config, "0005_decided_embeddings")
+    store = Store(database_url)
+    try:
+        with store.engine.begin() as conn:
+            for i, words in enumerate(GROUP_TEXTS):
+                conn.execute(text(
+                    "INSERT INTO moderated_comments (client, comment_id, version, text_sha256, text, source, decision,"
+                    " reasons, flags, evidence, model_version, policy_version, reason_tags, raised_flags, created_at)"
+                    " VALUES ('c', :id, 1, '-', :text, 'native', 'approve', '[]', '{}', '[]', 'm', 'p', ',', ',',"
+                    " CURRENT_TIMESTAMP)"), {"id": f"old{i}", "text": words})
+        upgrade(database_url)
+        with Session(store.engine) as session:
+            found = dict(session.execute(select(ModeratedComment.comment_id, ModeratedComment.named_groups)).all())
+        assert found == {"old0": ",musulmans,réfugiés,", "old1": ",réfugiés,syriens,", "old2": ",chrétiens,",
+                         "old3": None}
+    finally:
+        store.engine.dispose()

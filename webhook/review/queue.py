@@ -34,6 +34,12 @@ Index("ix_moderated_comments_days", ModeratedComment.created_at, ModeratedCommen
 Index("ix_moderated_comments_stances", ModeratedComment.story_id, ModeratedComment.stance_label,
       ModeratedComment.created_at)
 Index("ix_moderated_comments_held", ModeratedComment.queue, ModeratedComment.reason_tags)
+# The dashboard's rates (migration 0006_authors_notes): the held comments a moderator decided, in the order they
+# are grouped; the comments naming a group.
+Index("ix_moderated_comments_held_outcomes", ModeratedComment.decision, ModeratedComment.final_decision,
+      ModeratedComment.raised_flags, ModeratedComment.created_at)
+Index("ix_moderated_comments_groups", ModeratedComment.named_groups, ModeratedComment.created_at,
+      ModeratedComment.decision, ModeratedComment.final_decision)
 
 
 class AlreadyDecided(Exception):
@@ -101,15 +107,10 @@ def get(store, row_id):
 
 
 def author_history(store, row):
-    """Counts of this author's earlier comments by final outcome (moderator's, else automatic)."""
-    if not row.author_id:
-        return {}
-    with Session(store.engine) as session:
-        outcome = func.coalesce(ModeratedComment.final_decision, ModeratedComment.decision)
-        result = session.execute(select(outcome, func.count()).where(
-            ModeratedComment.author_id == row.author_id, ModeratedComment.client == row.client,
-            ModeratedComment.id != row.id).group_by(outcome)).all()
-    return dict(result)
+    """Counts of this author's other comments by outcome (webhook.review.authors.OUTCOMES)."""
+    from .authors import history
+
+    return history(store, row.client, row.author_id, exclude_row=row.id)
 
 
 def similar_decisions(store, moderator, row, k=3, pool=300, min_similarity=SIMILARITY_CUT):
@@ -190,12 +191,33 @@ def decide_each(store, row_ids, user_id, decision, reason=None, labels=None, cal
     return decided, already
 
 
-def audit_log(store, limit=200):
+def audit_log(store, limit=200, who=None, action=None, since=None, until=None):
+    """The latest audit-log entries, newest first: (action, moderator's name, comment id, comment text), the
+    comment's columns None for an action on an author. Filters: moderator's name, action (an action name, or its
+    prefix before ":", so "overturn" or "author" take all of those), days `since` to `until` included (dates)."""
+    query = (select(ModeratorAction, User.name, ModeratedComment.comment_id, ModeratedComment.text)
+             .join(User, User.id == ModeratorAction.user_id)
+             .outerjoin(ModeratedComment, ModeratedComment.id == ModeratorAction.comment_row))
+    if who:
+        query = query.where(User.name == who)
+    if action:
+        query = query.where((ModeratorAction.action == action) | ModeratorAction.action.startswith(
+            action + ":", autoescape=True))
+    if since:
+        query = query.where(ModeratorAction.created_at >= dt.datetime.combine(since, dt.time(), dt.timezone.utc))
+    if until:
+        query = query.where(ModeratorAction.created_at < dt.datetime.combine(
+            until + dt.timedelta(days=1), dt.time(), dt.timezone.utc))
     with Session(store.engine) as session:
-        return session.execute(select(ModeratorAction, User.name, ModeratedComment.comment_id)
-                               .join(User, User.id == ModeratorAction.user_id)
-                               .join(ModeratedComment, ModeratedComment.id == ModeratorAction.comment_row)
-                               .order_by(ModeratorAction.id.desc()).limit(limit)).all()
+        return session.execute(query.order_by(ModeratorAction.id.desc()).limit(limit)).all()
+
+
+def audit_filters(store):
+    """(moderators' names, action names) present in the audit log, for the filter menus."""
+    with Session(store.engine) as session:
+        names = list(session.scalars(select(User.name).order_by(User.name)))
+        actions = list(session.scalars(select(ModeratorAction.action).distinct().order_by(ModeratorAction.action)))
+    return names, actions
 
 
 # The flags a moderator's rejection reason stands for (Coral's codes, as webhook/coral.py sends them): the
@@ -291,3 +313,45 @@ def dashboard(store, days=14):
             mix = stance_mix.setdefault(story or "-", {})  # a comment without a story counts under "-"
             mix[label] = mix.get(label, 0) + n
     return per_day, stance_mix
+
+
+def _rate(part, whole):
+    return part / whole if whole else None
+
+
+def dashboard_rates(store, days=14):
+    """Over the dashboard's days: live precision per flag and the held rate per named group.
+
+    overturn: {flag: {"decided", "approved", "rate"}}: of the held comments the model raised that flag on and a
+    moderator decided, the share approved (the flag was wrong: 1 - live precision).
+    groups: {group: {"civil", "held", "rate"}}: of the civil comments (approved, automatically or by a
+    moderator) naming that group of labels.md section 4, the share the model held first.
+    The database counts per combination of flags (or of groups) from the indexes ix_moderated_comments_held_outcomes
+    and _groups; only those few combinations are split here.
+    """
+    since = now() - dt.timedelta(days=days)
+    C = ModeratedComment
+    with Session(store.engine) as session:
+        by_flags = session.execute(select(C.raised_flags, C.final_decision, func.count()).where(
+            C.created_at >= since, C.decision == "review", C.final_decision.is_not(None))
+            .group_by(C.final_decision, C.raised_flags)).all()
+        by_groups = session.execute(select(C.named_groups, C.decision, func.count()).where(
+            C.named_groups.is_not(None), C.created_at >= since,
+            func.coalesce(C.final_decision, C.decision) == "approve").group_by(C.named_groups, C.decision)).all()
+    overturn = {f: {"decided": 0, "approved": 0} for f in FLAG_NAMES}
+    for raised, final, n in by_flags:
+        for flag in set(raised.strip(",").split(",")) & set(FLAG_NAMES):
+            overturn[flag]["decided"] += n
+            overturn[flag]["approved"] += n if final == "approve" else 0
+    groups = {}
+    for named, decision, n in by_groups:
+        for group in filter(None, named.strip(",").split(",")):
+            counts_ = groups.setdefault(group, {"civil": 0, "held": 0})
+            counts_["civil"] += n
+            counts_["held"] += n if decision == "review" else 0
+    for d in overturn.values():
+        d["rate"] = _rate(d["approved"], d["decided"])
+    for d in groups.values():
+        d["rate"] = _rate(d["held"], d["civil"])
+    return {"overturn": overturn,
+            "groups": dict(sorted(groups.items(), key=lambda kv: (-(kv[1]["rate"] or 0), -kv[1]["civil"], kv[0])))}

@@ -1,5 +1,6 @@
 """Review pages under /review: sign-in, queues, one comment, decisions, audit log, dashboard."""
 
+import datetime as dt
 import functools
 import math
 import re
@@ -12,6 +13,7 @@ from classifier.labels import BEHAVIOUR_FLAGS, HARM_FLAGS
 
 from . import queue as q
 from .accounts import AccountError, authenticate, end_sessions, user_by_id
+from .decided import stale_versions
 from .i18n import LANGS, current_lang, t
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -226,6 +228,12 @@ def _decide(row_ids, decision, reason, labels=None):
         return 0
     if decided:
         flash(t("decided"), "ok")
+    stale = stale_versions(store(), already)
+    if stale:  # edited since: the moderator decides the newer version, not this one
+        flash(t("newer_version_ids").format(ids=", ".join(stale[i] for i in sorted(stale))), "warning")
+        already = {i: c for i, c in already.items() if i not in stale}
+        if not already:
+            return len(decided)
     if already and len(row_ids) > 1:
         # A bulk action names each comment it lost, so the moderator knows which were not theirs.
         flash(t("decided_elsewhere_ids").format(ids=", ".join(already[i] for i in sorted(already))), "warning")
@@ -265,7 +273,25 @@ def bulk():
 @bp.get("/audit")
 @login_required(role="admin")
 def audit():
-    return render_template("review/audit.html", entries=q.audit_log(store()))
+    filters = {k: request.args.get(k, "").strip() for k in ("who", "action", "since", "until")}
+    dates = {}
+    for name in ("since", "until"):
+        try:
+            dates[name] = dt.date.fromisoformat(filters[name]) if filters[name] else None
+        except ValueError:
+            flash(t("bad_date").format(value=filters[name]), "error")
+            dates[name], filters[name] = None, ""
+    names, actions = q.audit_filters(store())
+    return render_template("review/audit.html", filters=filters, names=names, actions=actions,
+                           entries=q.audit_log(store(), who=filters["who"] or None,
+                                               action=filters["action"] or None, **dates))
+
+
+def _rate_items(rates):
+    """The dashboard's rate charts' rows: (label, rate, "part / whole")."""
+    return {"overturn_items": [(t(f), d["rate"], f"{d['approved']} / {d['decided']}")
+                               for f, d in rates["overturn"].items()],
+            "group_items": [(g, d["rate"], f"{d['held']} / {d['civil']}") for g, d in rates["groups"].items()]}
 
 
 @bp.get("/dashboard")
@@ -274,5 +300,6 @@ def dashboard():
     per_day, stance_mix = q.dashboard(store())
     return render_template(
         "review/dashboard.html", per_day=per_day, stance_mix=stance_mix, flag_names=q.FLAG_NAMES,
+        **_rate_items(q.dashboard_rates(store())),
         decision_stacks=[[d["approve"], d["review"], d["reject"]] for d in per_day.values()],
         overturned_stacks=[[d["overturned"][f] for f in q.FLAG_NAMES] for d in per_day.values()])
