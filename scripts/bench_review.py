@@ -182,7 +182,9 @@ def main():
         url = args.database_url or f"sqlite:///{work / 'bench.db'}"
         name, held = fill(url, args.comments, rng)
         env = {"DATABASE_URL": url, "JOURNAL_DIR": str(work / "journal"), "PORT": str(free_port()),
-               "PROMETHEUS_MULTIPROC_DIR": str(work / "prom"), "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.workers}
+               "PROMETHEUS_MULTIPROC_DIR": str(work / "prom"), "LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": args.workers,
+               # Loopback only, no credential: the review pages sign in with an account of their own.
+               "ALLOW_UNAUTHENTICATED_LOOPBACK": "1"}
         with serve(env, work / "server.log") as base:
             http = sign_in(base, name)
             pages = {"queue": lambda i: f"{base}/review/",
