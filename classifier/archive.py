@@ -27,6 +27,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .data import DataError, read_jsonl
 from .html_text import html_to_text
 from .labels import HARM_FLAGS
 
@@ -183,20 +184,15 @@ def _csv_rows(spec, stats):
 
 
 def _json_lines(path):
+    """(line, object) of a JSON-lines file, read as training data is (data.read_jsonl)."""
     with open(path, encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            if lineno == 1 and line.lstrip().startswith("["):
-                raise ArchiveError(f"{path}:1: a JSON array; export one document per line "
-                                   "(mongoexport without --jsonArray)")
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ArchiveError(f"{path}:{lineno}: invalid JSON at column {exc.colno}: {exc.msg}") from None
-            if not isinstance(obj, dict):
-                raise ArchiveError(f"{path}:{lineno}: expected a JSON object, got {type(obj).__name__}")
-            yield lineno, obj
+        if fh.read(64).lstrip().startswith("["):
+            raise ArchiveError(f"{path}:1: a JSON array; export one document per line "
+                               "(mongoexport without --jsonArray)")
+    try:
+        yield from read_jsonl(path)
+    except DataError as exc:
+        raise ArchiveError(str(exc)) from None
 
 
 def _jsonl_rows(spec, stats):

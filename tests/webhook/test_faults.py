@@ -157,7 +157,8 @@ def test_the_service_refuses_to_start_without_a_usable_model(settings, tmp_path,
     else:
         (model / "model.joblib").write_bytes(b"\x00garbage" * 100)
     env = dict(os.environ, MODEL_DIR=str(model), DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite'}",
-               PORT=str(free_port()), PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"), WEB_CONCURRENCY="1")
+               PORT=str(free_port()), PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "prom"), WEB_CONCURRENCY="1",
+               ALLOW_UNAUTHENTICATED_LOOPBACK="1")
     proc = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "webhook/gunicorn.conf.py", "webhook.wsgi:app"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0

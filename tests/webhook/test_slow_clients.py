@@ -39,7 +39,7 @@ def test_silent_clients_are_closed_at_the_read_deadline_and_hold_no_worker(setti
     """40 connections that send a part of a request and then nothing (the red team's slow-client attack):
     a normal client is still answered promptly, and each silent one is answered 408 and closed by the deadline."""
     deadline = 3.0
-    with gunicorn(settings, tmp_path, REQUEST_READ_TIMEOUT=str(deadline)) as base:
+    with gunicorn(settings, tmp_path, REQUEST_READ_TIMEOUT=str(deadline), ALLOW_UNAUTHENTICATED_LOOPBACK="1") as base:
         port = int(base.rsplit(":", 1)[1])
         time.sleep(3)  # both workers up
         slow, opened = [], time.perf_counter()
@@ -74,7 +74,7 @@ def test_silent_clients_are_closed_at_the_read_deadline_and_hold_no_worker(setti
 def test_buffered_requests_keep_http_framing(settings, tmp_path):
     """The worker that buffers requests still serves chunked bodies, 100-continue, keep-alive and pipelining,
     and refuses a body over the limit and a malformed request with a reason."""
-    with gunicorn(settings, tmp_path, MAX_BODY_BYTES="5000") as base:
+    with gunicorn(settings, tmp_path, MAX_BODY_BYTES="5000", ALLOW_UNAUTHENTICATED_LOOPBACK="1") as base:
         port = int(base.rsplit(":", 1)[1])
         body = b'{"id": "c1", "text": "Paix \xc3\xa0 Alep."}'
         with socket.create_connection(("127.0.0.1", port), timeout=10) as s:

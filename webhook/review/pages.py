@@ -68,15 +68,7 @@ def undo(row_id):
 @bp.post(f"/comment/<int(max={MAX_ID}):row_id>/note")
 @login_required()
 def comment_note(row_id):
-    try:
-        authors.note_comment(store(), row_id, g.user.id, request.form.get("note"))
-    except LookupError:
-        abort(404)
-    except ValueError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(t("note_saved"), "ok")
-    return _back()
+    return _save_note(authors.note_comment, row_id)
 
 
 def _author_key(source):
@@ -115,9 +107,13 @@ def author_act():
 @bp.post("/author/note")
 @login_required()
 def author_note():
-    client, author_id = _author_key(request.form)
+    return _save_note(authors.note_author, *_author_key(request.form))
+
+
+def _save_note(save, *key):
+    """Store the form's note on what `key` names (404 when it does not exist), flash the outcome, go back."""
     try:
-        authors.note_author(store(), client, author_id, g.user.id, request.form.get("note"))
+        save(store(), *key, g.user.id, request.form.get("note"))
     except LookupError:
         abort(404)
     except ValueError as exc:
