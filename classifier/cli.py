@@ -63,13 +63,11 @@ def cmd_train(args, settings):
 
 def _archive_of(model_dir):
     """The ArchiveSpec a model in `model_dir` was adapted on (checked unchanged), or None."""
-    import json as _json
-
     from .archive import ArchiveSpec, file_sha256
 
     card_path = Path(model_dir) / "model_card.json"
     try:
-        archive = _json.loads(card_path.read_text(encoding="utf-8")).get("archive")
+        archive = json.loads(card_path.read_text(encoding="utf-8")).get("archive")
     except (OSError, ValueError):
         return None
     if not archive:

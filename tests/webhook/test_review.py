@@ -578,22 +578,28 @@ def test_dashboard_counts_in_the_database_without_loading_rows(database_url):
         store.engine.dispose()
 
 
+def schema_at(database_url, revision):
+    """The store's schema as it was at `revision`: the fixture's PostgreSQL database is already at the
+    newest revision (downgrade), its SQLite file is empty (upgrade)."""
+    from alembic import command
+
+    from webhook.migrate import alembic_config
+
+    config = alembic_config(database_url)
+    (command.downgrade if database_url.startswith("postgresql") else command.upgrade)(config, revision)
+
+
 def test_dashboard_counts_comments_stored_before_the_upgrade(database_url):
     """Migration 0005 copies the stance label and raised flags of rows stored before it into their columns."""
     import datetime as dt
 
-    from alembic import command
     from sqlalchemy import JSON, DateTime, column, insert, table
 
-    from webhook.migrate import alembic_config, upgrade
+    from webhook.migrate import upgrade
     from webhook.review.queue import dashboard
     from webhook.store import Store
 
-    config = alembic_config(database_url)
-    if database_url.startswith("postgresql"):
-        command.downgrade(config, "0002")
-    else:
-        command.upgrade(config, "0002")
+    schema_at(database_url, "0002")
     store = Store(database_url)
     old = table("moderated_comments", *[column(c) for c in (
         "client", "comment_id", "version", "text_sha256", "text", "story_id", "source", "decision", "model_version",
@@ -886,18 +892,13 @@ def test_audit_log_shows_the_comment_and_filters_by_moderator_action_and_date(re
 
 
 def test_upgrade_finds_the_groups_named_by_comments_stored_before(database_url):
-    from alembic import command
     from sqlalchemy import select, text
     from sqlalchemy.orm import Session
 
-    from webhook.migrate import alembic_config, upgrade
+    from webhook.migrate import upgrade
     from webhook.store import ModeratedComment, Store
 
-    config = alembic_config(database_url)
-    if database_url.startswith("postgresql"):
-        command.downgrade(config, "0005_decided_embeddings")
-    else:
-        command.upgrade(config, "0005_decided_embeddings")
+    schema_at(database_url, "0005_decided_embeddings")
     store = Store(database_url)
     try:
         with store.engine.begin() as conn:
